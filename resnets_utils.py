@@ -1,0 +1,415 @@
+"""What the course's notebooks share: set-up, the SIGNS data, images, plots and checks.
+
+The data API is the original course's: ``load_dataset()`` returns the SIGNS images with
+labels shaped (1, m), and ``convert_to_one_hot(Y, C)`` returns shape (C, m), so the
+original ``train_signs.h5`` and ``test_signs.h5`` work unchanged when dropped into
+``datasets/``. Every notebook calls ``setup_notebook()`` in its Setup cell.
+
+TensorFlow is imported only by the functions that need it, after this module has asked it
+to keep its start-up log lines to itself.
+"""
+
+import os
+import random
+import shutil
+import socket
+from pathlib import Path
+
+# Before TensorFlow is first imported: hide its C++ start-up lines (export the variable
+# with a lower level to see them again).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent
+DATASETS_DIR = REPO_ROOT / "datasets"
+IMAGES_DIR = REPO_ROOT / "images"
+MODELS_DIR = REPO_ROOT / "models"
+PRETRAINED_MODEL_PATH = MODELS_DIR / "resnet50_signs.keras"
+
+N_CLASSES = 6
+IMAGE_SHAPE = (64, 64, 3)
+SIGN_NAMES = (
+    "0: fingertips touch the thumb",
+    "1: index finger",
+    "2: index and middle (V)",
+    "3: three fingers",
+    "4: four fingers, thumb folded",
+    "5: open hand",
+)
+
+GRAPHVIZ_HELP = (
+    "Graphviz's `dot` program is not installed, so the model cannot be drawn. Install it "
+    "with `sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) "
+    "or `conda install -c conda-forge graphviz`, restart the kernel and run this cell again."
+)
+
+
+class DatasetError(ValueError):
+    """A SIGNS file is missing or is not in the SIGNS format; the message says what to do."""
+
+
+# ----------------------------------------------------------------------------- set-up
+
+
+def setup_notebook(seed=0):
+    """Prepare a notebook: quiet TensorFlow, seed everything, deterministic ops, plot style.
+
+    Seeds Python's ``random``, NumPy and Keras (hence TensorFlow) with ``seed`` and turns
+    on TensorFlow's op determinism, so that a notebook gives the same numbers each time it
+    runs on the same kind of machine. Sets a readable Matplotlib style. When the
+    environment variable ``RESNETS_NO_NETWORK`` is set (the tests set it), any attempt to
+    reach another machine raises ``RuntimeError``.
+    """
+    import absl.logging
+    import keras
+    import matplotlib.pyplot as plt
+    import tensorflow as tf
+
+    absl.logging.set_verbosity(absl.logging.ERROR)
+    tf.get_logger().setLevel("ERROR")
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    plt.rcParams.update({
+        "figure.figsize": (8, 5),
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.titlesize": 13,
+        "axes.labelsize": 11,
+        "legend.fontsize": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    })
+    np.set_printoptions(precision=4, suppress=True)
+    if os.environ.get("RESNETS_NO_NETWORK"):
+        block_network()
+
+
+def block_network():
+    """Make any connection to an address other than this machine raise ``RuntimeError``.
+
+    Loopback stays open (Jupyter talks to its kernels over it). Used by the tests to prove
+    that nothing downloads weights or data while a notebook runs.
+    """
+    if getattr(socket.socket.connect, "_resnets_guard", False):
+        return
+    original_connect = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(host):
+            raise RuntimeError(
+                f"network access to {address!r} blocked: the course must run offline "
+                "(nothing may download weights or data)."
+            )
+        return original_connect(sock, address)
+
+    guarded_connect._resnets_guard = True
+    socket.socket.connect = guarded_connect
+
+
+def _is_loopback(host):
+    return host in ("localhost", "::1") or str(host).startswith("127.")
+
+
+# ------------------------------------------------------------------------------- data
+
+
+def load_dataset(path=None):
+    """Load the SIGNS hand-sign images.
+
+    Arguments:
+    path -- folder holding ``train_signs.h5`` and ``test_signs.h5``; by default the
+            repository's ``datasets/`` folder, whatever the working directory
+
+    Returns:
+    X_train_orig -- uint8 array (m_train, 64, 64, 3), pixel values 0..255
+    Y_train_orig -- integer array (1, m_train), labels 0..5
+    X_test_orig -- uint8 array (m_test, 64, 64, 3)
+    Y_test_orig -- integer array (1, m_test)
+    classes -- integer array (6,), the list of classes [0 1 2 3 4 5]
+
+    Raises DatasetError, saying what is wrong and how to fix it, when a file is missing or
+    not in the SIGNS format.
+    """
+    folder = Path(path) if path is not None else DATASETS_DIR
+    if not folder.is_dir():
+        raise DatasetError(
+            f"The dataset folder {folder} does not exist. Pass the folder that holds "
+            "train_signs.h5 and test_signs.h5, or regenerate the repository's files "
+            "with `make datasets`."
+        )
+    X_train, Y_train, classes_train = _read_split(folder / "train_signs.h5", "train")
+    X_test, Y_test, classes_test = _read_split(folder / "test_signs.h5", "test")
+    if not np.array_equal(classes_train, classes_test):
+        raise DatasetError(
+            f"train_signs.h5 and test_signs.h5 disagree on the classes: "
+            f"{classes_train.tolist()} in train, {classes_test.tolist()} in test. Both "
+            "files must come from the same dataset."
+        )
+    return X_train, Y_train.reshape(1, -1), X_test, Y_test.reshape(1, -1), classes_train
+
+
+def _read_split(file, split):
+    """Read and check one SIGNS file; returns (X, Y, classes)."""
+    if not file.is_file():
+        raise DatasetError(
+            f"{file} is missing. Regenerate the course's files with `make datasets`, or "
+            f"copy the original SIGNS file {file.name} into {file.parent}."
+        )
+    if not h5py.is_hdf5(file):
+        raise DatasetError(
+            f"{file} is not an HDF5 file. SIGNS files are HDF5; regenerate them with "
+            "`make datasets` or copy the original files again."
+        )
+    x_key, y_key = f"{split}_set_x", f"{split}_set_y"
+    with h5py.File(file, "r") as f:
+        missing = [key for key in (x_key, y_key, "list_classes") if key not in f]
+        if missing:
+            raise DatasetError(
+                f"{file} lacks the dataset(s) {missing}; it holds {sorted(f.keys())}. A "
+                f"SIGNS file holds '{x_key}', '{y_key}' and 'list_classes'."
+            )
+        X = np.array(f[x_key])
+        Y = np.array(f[y_key])
+        classes = np.array(f["list_classes"])
+
+    if X.ndim != 4 or X.shape[1:] != IMAGE_SHAPE:
+        raise DatasetError(
+            f"'{x_key}' in {file} has shape {X.shape}; expected (m, 64, 64, 3): m RGB "
+            "images of 64x64 pixels."
+        )
+    if X.dtype != np.uint8:
+        raise DatasetError(
+            f"'{x_key}' in {file} has dtype {X.dtype}; expected uint8 pixel values 0..255."
+        )
+    if Y.ndim == 2 and Y.shape[0] == 1:
+        Y = Y[0]
+    if Y.ndim != 1 or len(Y) != len(X):
+        raise DatasetError(
+            f"'{y_key}' in {file} has shape {Y.shape}; expected ({len(X)},), one label "
+            "per image."
+        )
+    if not np.issubdtype(Y.dtype, np.integer):
+        raise DatasetError(
+            f"'{y_key}' in {file} has dtype {Y.dtype}; expected integer class labels."
+        )
+    if classes.ndim != 1 or not np.issubdtype(classes.dtype, np.integer):
+        raise DatasetError(
+            f"'list_classes' in {file} has shape {classes.shape} and dtype "
+            f"{classes.dtype}; expected a 1-D integer array such as [0 1 2 3 4 5]."
+        )
+    bad = (Y < 0) | (Y >= len(classes))
+    if bad.any():
+        raise DatasetError(
+            f"'{y_key}' in {file} has labels outside 0..{len(classes) - 1} at "
+            f"{int(bad.sum())} image(s), e.g. {Y[bad][:5].tolist()}."
+        )
+    return X, Y.astype(np.int64), classes
+
+
+def convert_to_one_hot(Y, C):
+    """One-hot encode labels.
+
+    Arguments:
+    Y -- integer labels 0..C-1, shape (1, m) as load_dataset returns them, or (m,)
+    C -- number of classes
+
+    Returns:
+    array of shape (C, m) with a 1 in row Y[i] of column i (transpose it for Keras,
+    which wants (m, C))
+    """
+    Y = np.asarray(Y)
+    if not np.issubdtype(Y.dtype, np.integer):
+        if not np.all(np.equal(np.mod(Y, 1), 0)):
+            raise ValueError(
+                f"convert_to_one_hot needs whole-number labels; got {Y.dtype} values "
+                "such as " + str(Y.reshape(-1)[:5].tolist()) + "."
+            )
+        Y = Y.astype(np.int64)
+    labels = Y.reshape(-1)
+    if labels.size and (labels.min() < 0 or labels.max() >= C):
+        raise ValueError(
+            f"convert_to_one_hot got labels from {labels.min()} to {labels.max()}, but "
+            f"C={C} allows only 0..{C - 1}. Pass the number of classes as C."
+        )
+    return np.eye(C)[labels].T
+
+
+# ----------------------------------------------------------------------------- images
+
+
+def load_image(path, size=64):
+    """Load a photo as the model's input.
+
+    Any image Pillow reads (JPEG, PNG, ...), any size, RGB, RGBA or grey: it is converted
+    to RGB (transparency composited on white), centre-cropped to a square and resized.
+
+    Returns:
+    (original, x) -- ``original`` the square RGB image as uint8 (H, W, 3) for display,
+    ``x`` float32 (1, size, size, 3) with values in [0, 1], ready for ``model.predict``
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No image at {path}. Put your photo in the images/ folder and set "
+            "`img_path` to its file name, e.g. 'images/my_photo.jpg'."
+        )
+    try:
+        img = Image.open(path)
+        img.load()
+    except UnidentifiedImageError:
+        raise ValueError(
+            f"{path} is not an image Pillow can read. Use a JPEG or PNG photo."
+        ) from None
+    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        img = Image.new("RGB", rgba.size, (255, 255, 255))
+        img.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        img = img.convert("RGB")
+    side = min(img.size)
+    left, top = (img.width - side) // 2, (img.height - side) // 2
+    img = img.crop((left, top, left + side, top + side))
+    small = img.resize((size, size), Image.Resampling.LANCZOS)
+    x = np.asarray(small, dtype=np.float32)[np.newaxis] / 255.0
+    return np.asarray(img), x
+
+
+def plot_samples(X, Y, n_per_class=6, seed=0, title="SIGNS samples"):
+    """Show ``n_per_class`` random images of every class in a labelled grid.
+
+    Arguments:
+    X -- uint8 images (m, 64, 64, 3)
+    Y -- labels, shape (1, m) or (m,)
+    """
+    import matplotlib.pyplot as plt
+
+    labels = np.asarray(Y).reshape(-1)
+    classes = np.unique(labels)
+    rng = np.random.default_rng(seed)
+    fig, axes = plt.subplots(len(classes), n_per_class,
+                             figsize=(1.5 * n_per_class, 1.6 * len(classes)))
+    axes = np.atleast_2d(axes)
+    for row, c in zip(axes, classes):
+        picks = rng.choice(np.flatnonzero(labels == c), size=n_per_class, replace=False)
+        for ax, i in zip(row, picks):
+            ax.imshow(X[i])
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+        row[0].set_ylabel(f"y = {c}", rotation=0, labelpad=25, fontsize=12)
+    fig.suptitle(title)
+    fig.tight_layout()
+    plt.show()
+
+
+def plot_history(history, title="Learning curves"):
+    """Plot loss and accuracy per epoch from a ``keras.callbacks.History``.
+
+    Draws the training curves and, when ``fit`` had validation data, the validation ones.
+    """
+    import matplotlib.pyplot as plt
+
+    hist = history.history
+    epochs = np.arange(1, len(hist["loss"]) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, key, label in ((ax_loss, "loss", "loss (cross-entropy)"),
+                           (ax_acc, "accuracy", "accuracy")):
+        ax.plot(epochs, hist[key], "o-", label="training")
+        if "val_" + key in hist:
+            ax.plot(epochs, hist["val_" + key], "s--", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.set_xticks(epochs)
+        ax.legend()
+    ax_acc.set_ylim(0, 1.02)
+    fig.suptitle(title)
+    fig.tight_layout()
+    plt.show()
+
+
+def plot_prediction(image, probabilities, class_names=SIGN_NAMES):
+    """Show a photo beside a bar chart of the model's class probabilities.
+
+    Arguments:
+    image -- the photo, uint8 (H, W, 3)
+    probabilities -- the model's softmax output for it, shape (C,) or (1, C)
+    """
+    import matplotlib.pyplot as plt
+
+    p = np.asarray(probabilities).reshape(-1)
+    predicted = int(np.argmax(p))
+    fig, (ax_img, ax_bar) = plt.subplots(1, 2, figsize=(11, 4.2),
+                                         gridspec_kw={"width_ratios": [1, 1.4]})
+    ax_img.imshow(image)
+    ax_img.set_axis_off()
+    ax_img.set_title("your image")
+    colors = ["tab:orange" if c == predicted else "tab:blue" for c in range(len(p))]
+    ax_bar.barh(range(len(p)), p, color=colors)
+    ax_bar.set_yticks(range(len(p)), class_names[:len(p)])
+    ax_bar.invert_yaxis()
+    ax_bar.set_xlim(0, 1)
+    ax_bar.set_xlabel("probability")
+    ax_bar.set_title(f"prediction: {predicted} (p = {p[predicted]:.2f})")
+    fig.tight_layout()
+    plt.show()
+
+
+# ----------------------------------------------------------------------------- models
+
+
+def transfer_weights_by_name(source, target):
+    """Copy every layer's weights from ``source`` into the layer of the same name in ``target``.
+
+    Returns the number of layers copied. Raises ValueError naming the layer when ``target``
+    lacks a layer of ``source`` or when the two layers' weight shapes differ, which is how
+    an architecture that differs from the reference shows up.
+    """
+    copied = 0
+    for layer in source.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        try:
+            twin = target.get_layer(layer.name)
+        except ValueError:
+            raise ValueError(
+                f"The model has no layer named '{layer.name}'. Check the names of your "
+                "layers against the seed's (e.g. 'res2a_branch2a', 'bn2a_branch2a')."
+            ) from None
+        shapes = [w.shape for w in weights]
+        twin_shapes = [tuple(w.shape) for w in twin.get_weights()]
+        if shapes != twin_shapes:
+            raise ValueError(
+                f"Layer '{layer.name}' has weights of shapes {twin_shapes}, expected "
+                f"{shapes}: its filters, kernel size or input channels differ from "
+                "the reference ResNet-50."
+            )
+        twin.set_weights(weights)
+        copied += 1
+    return copied
+
+
+def draw_model(model, to_file=None, **kwargs):
+    """Draw ``model`` with ``keras.utils.plot_model`` and return the image for display.
+
+    Saves to ``to_file`` (default ``images/model.png``). Where Graphviz's ``dot`` program
+    is missing, prints how to install it and returns None instead of raising.
+    """
+    import keras
+
+    to_file = Path(to_file) if to_file is not None else IMAGES_DIR / "model.png"
+    if shutil.which("dot") is None:
+        print(GRAPHVIZ_HELP)
+        return None
+    kwargs.setdefault("show_shapes", True)
+    kwargs.setdefault("dpi", 60)
+    return keras.utils.plot_model(model, to_file=str(to_file), **kwargs)

@@ -1,0 +1,138 @@
+"""The learners' notebooks: written from the instructors', never over a learner's edits, and
+failing, as they are, at the first exercise's check cell with a message naming the exercise."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from resnets_utils import REPO_ROOT
+
+TOOL = REPO_ROOT / "tools" / "make_learner_notebooks.py"
+SOLUTIONS = sorted((REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+LEARNERS = sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+from make_learner_notebooks import learner_notebook, strip_solutions  # noqa: E402
+
+
+def run_tool(*args):
+    return subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True)
+
+
+def test_every_instructors_notebook_has_a_learners_twin():
+    assert SOLUTIONS, "no instructors' notebooks in notebooks/solutions/"
+    assert [p.name for p in LEARNERS] == [p.name for p in SOLUTIONS]
+
+
+def test_committed_learners_notebooks_are_what_the_tool_writes():
+    result = run_tool("--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_strip_solutions_keeps_indentation_and_the_rest():
+    source = "def f(x):\n    a = 1\n    ### BEGIN SOLUTION\n    b = 2\n    ### END SOLUTION\n    return b\n"
+    assert strip_solutions(source) == (
+        "def f(x):\n    a = 1\n    # YOUR CODE HERE\n    raise NotImplementedError()\n    return b"
+    )
+
+
+def test_strip_solutions_rejects_unbalanced_fences():
+    with pytest.raises(ValueError, match="without '### END SOLUTION'"):
+        strip_solutions("### BEGIN SOLUTION\nx = 1\n")
+    with pytest.raises(ValueError, match="unbalanced"):
+        strip_solutions("x = 1\n### END SOLUTION\n")
+
+
+def test_learners_notebooks_hold_no_solution_and_lock_the_check_cells():
+    for path in SOLUTIONS:
+        nb = learner_notebook(nbformat.read(path, as_version=4), path.name)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert not any("### BEGIN SOLUTION" in c.source for c in code)
+        assert any("raise NotImplementedError()" in c.source for c in code), path.name
+        checks = [c for c in code if "check" in c.metadata.get("tags", [])]
+        assert checks, f"{path.name} has no cell tagged 'check'"
+        assert all(c.metadata["editable"] is False and c.metadata["deletable"] is False for c in checks)
+        for cell in code:
+            if "keep-output" not in cell.metadata.get("tags", []):
+                assert cell.outputs == [] and cell.execution_count is None
+
+
+def make_copy(tmp_path):
+    """A copy of the notebooks folder layout, with one instructors' notebook."""
+    (tmp_path / "solutions").mkdir()
+    shutil.copy(SOLUTIONS[0], tmp_path / "solutions" / SOLUTIONS[0].name)
+    return tmp_path / "solutions", tmp_path
+
+
+def test_tool_never_overwrites_a_learners_edits(tmp_path):
+    solutions, out = make_copy(tmp_path)
+    args = ("--solutions", str(solutions), "--out", str(out))
+    assert run_tool(*args).returncode == 0
+    learner = out / SOLUTIONS[0].name
+    nb = json.loads(learner.read_text())
+    nb["cells"][0]["source"] = "my own notes"
+    learner.write_text(json.dumps(nb))
+    edited = learner.read_text()
+
+    # The instructors change their notebook: the learner's edited copy is left alone.
+    source_nb = nbformat.read(solutions / SOLUTIONS[0].name, as_version=4)
+    source_nb.cells.append(nbformat.v4.new_markdown_cell("A new remark."))
+    nbformat.write(source_nb, solutions / SOLUTIONS[0].name)
+    result = run_tool(*args)
+    assert result.returncode == 1
+    assert "NOT overwritten" in result.stderr and ".mine.ipynb" in result.stderr
+    assert "--force" in result.stderr
+    assert learner.read_text() == edited
+
+    # Keeping both, as the message says: move it aside, run again.
+    learner.rename(out / (learner.stem + ".mine.ipynb"))
+    assert run_tool(*args).returncode == 0
+    assert "A new remark." in learner.read_text()
+
+    # --force overwrites.
+    learner.write_text(edited)
+    assert run_tool(*args, "--force").returncode == 0
+    assert "A new remark." in learner.read_text()
+
+
+def test_tool_updates_an_unedited_notebook(tmp_path):
+    solutions, out = make_copy(tmp_path)
+    args = ("--solutions", str(solutions), "--out", str(out))
+    assert run_tool(*args).returncode == 0
+    source_nb = nbformat.read(solutions / SOLUTIONS[0].name, as_version=4)
+    source_nb.cells.append(nbformat.v4.new_markdown_cell("Another remark."))
+    nbformat.write(source_nb, solutions / SOLUTIONS[0].name)
+    assert run_tool(*args).returncode == 0
+    assert "Another remark." in (out / SOLUTIONS[0].name).read_text()
+
+
+def first_exercise(nb):
+    """(index of the first check cell, name of the function it grades)."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "check" in cell.metadata.get("tags", []):
+            name = re.search(r"check_\w+\((\w+)\)", cell.source).group(1)
+            return index, name
+    raise AssertionError("no check cell")
+
+
+@pytest.mark.parametrize("path", LEARNERS, ids=[p.stem for p in LEARNERS])
+def test_learners_notebook_as_it_is_fails_at_its_first_exercise(path):
+    nb = nbformat.read(path, as_version=4)
+    check_index, exercise = first_exercise(nb)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    with pytest.raises(CellExecutionError) as failure:
+        client.execute()
+    executed = [i for i, c in enumerate(nb.cells)
+                if c.cell_type == "code" and c.get("execution_count") is not None]
+    assert executed[-1] == check_index, (
+        f"{path.name} first failed at cell {executed[-1]}, not at the check cell {check_index}")
+    message = str(failure.value)
+    assert "AssertionError" in message and f"Exercise {exercise} is not written yet" in message

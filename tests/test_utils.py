@@ -1,0 +1,111 @@
+"""The notebook helpers of resnets_utils: images, weight transfer, drawing, the offline guard."""
+
+import socket
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import resnets_utils
+from resnets_utils import load_image, transfer_weights_by_name
+
+
+@pytest.mark.parametrize("mode, size", [("RGB", (300, 200)), ("RGBA", (64, 64)), ("L", (40, 90)),
+                                         ("P", (120, 120))])
+def test_load_image_any_mode_and_size(tmp_path, mode, size):
+    path = tmp_path / "photo.png"
+    Image.new(mode, size, color=200 if mode in ("L", "P") else (200, 100, 50, 255)[: len(mode)]).save(path)
+    original, x = load_image(path)
+    assert x.shape == (1, 64, 64, 3) and x.dtype == np.float32
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    assert original.shape == (min(size), min(size), 3) and original.dtype == np.uint8
+
+
+def test_load_image_composites_transparency_on_white(tmp_path):
+    path = tmp_path / "clear.png"
+    Image.new("RGBA", (10, 10), (0, 0, 0, 0)).save(path)
+    _, x = load_image(path, size=8)
+    np.testing.assert_allclose(x, 1.0)
+
+
+def test_load_image_jpeg(tmp_path):
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", (640, 480), (10, 200, 30)).save(path)
+    _, x = load_image(path)
+    np.testing.assert_allclose(x[0, 32, 32], np.array([10, 200, 30]) / 255, atol=0.02)
+
+
+def test_load_image_missing_file_says_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"No image at .*nope\.jpg.*images/ folder"):
+        load_image(tmp_path / "nope.jpg")
+
+
+def test_load_image_not_an_image(tmp_path):
+    path = tmp_path / "notes.jpg"
+    path.write_text("hello")
+    with pytest.raises(ValueError, match=r"not an image Pillow can read"):
+        load_image(path)
+
+
+def small_model(filters=4, name="conv_a"):
+    import keras
+
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(filters, 3, name=name)(inputs)
+    x = keras.layers.BatchNormalization(name="bn_a")(x)
+    outputs = keras.layers.Dense(2, name="fc")(keras.layers.Flatten()(x))
+    return keras.Model(inputs, outputs)
+
+
+def test_transfer_weights_by_name_copies_every_layer():
+    source, target = small_model(), small_model()
+    for w in source.weights:
+        w.assign(np.random.default_rng(0).normal(size=w.shape))
+    assert transfer_weights_by_name(source, target) == 3
+    x = np.random.default_rng(1).normal(size=(2, 8, 8, 3)).astype("float32")
+    np.testing.assert_allclose(source(x), target(x), rtol=1e-6)
+
+
+def test_transfer_weights_by_name_missing_layer():
+    with pytest.raises(ValueError, match=r"no layer named 'conv_a'"):
+        transfer_weights_by_name(small_model(), small_model(name="conv_b"))
+
+
+def test_transfer_weights_by_name_shape_mismatch():
+    with pytest.raises(ValueError, match=r"Layer 'conv_a' has weights of shapes .*filters"):
+        transfer_weights_by_name(small_model(filters=4), small_model(filters=5))
+
+
+def test_draw_model_without_graphviz_explains(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(resnets_utils.shutil, "which", lambda name: None)
+    assert resnets_utils.draw_model(small_model(), to_file=tmp_path / "m.png") is None
+    out = capsys.readouterr().out
+    assert "apt-get install graphviz" in out and "brew install graphviz" in out
+    assert not (tmp_path / "m.png").exists()
+
+
+@pytest.mark.skipif(resnets_utils.shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_draw_model_with_graphviz(tmp_path):
+    resnets_utils.draw_model(small_model(), to_file=tmp_path / "m.png")
+    assert (tmp_path / "m.png").stat().st_size > 1000
+
+
+def test_network_is_blocked_but_loopback_is_not():
+    resnets_utils.block_network()  # idempotent: the conftest already did it
+    with socket.socket() as s, pytest.raises(RuntimeError, match="network access .* blocked"):
+        s.connect(("192.0.2.1", 80))
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        with socket.socket() as client:
+            client.connect(server.getsockname())
+
+
+def test_setup_notebook_is_deterministic():
+    import keras
+
+    resnets_utils.setup_notebook(seed=3)
+    a = (np.random.rand(), keras.random.uniform((2,), seed=None).numpy().tolist())
+    resnets_utils.setup_notebook(seed=3)
+    b = (np.random.rand(), keras.random.uniform((2,), seed=None).numpy().tolist())
+    assert a == b

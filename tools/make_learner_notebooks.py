@@ -1,0 +1,150 @@
+"""Write the learners' notebooks (notebooks/NN_*.ipynb) from the instructors' (notebooks/solutions/).
+
+In every code cell, each region from a line ``### BEGIN SOLUTION`` to a line
+``### END SOLUTION`` becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at
+the marker's indentation. Outputs and execution counts are cleared, except in cells tagged
+``keep-output`` (the expected outputs learners should see). Cells tagged ``check`` (the
+graders' cells) are locked: JupyterLab will not let them be edited or deleted.
+
+A learner's work is never overwritten: ``notebooks/.generated.json`` records a hash of
+each notebook as this command last wrote it; a notebook that differs from that (a learner
+edited it) is left alone and the command fails, saying how to keep both versions, unless
+``--force`` is given.
+
+    python tools/make_learner_notebooks.py            # write what changed
+    python tools/make_learner_notebooks.py --check    # exit 1 if a notebook is out of date
+    python tools/make_learner_notebooks.py --force    # overwrite edited notebooks too
+"""
+
+import argparse
+import copy
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
+LEARNERS_DIR = REPO_ROOT / "notebooks"
+RECORD_NAME = ".generated.json"
+
+BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
+END = re.compile(r"^\s*### END SOLUTION\s*$")
+
+
+def strip_solutions(source, where="cell"):
+    """Return ``source`` with each solution region replaced by the learner's placeholder."""
+    out, indent = [], None
+    for number, line in enumerate(source.splitlines(), start=1):
+        begin = BEGIN.match(line)
+        if indent is None and begin:
+            indent = begin.group(1)
+            out += [indent + "# YOUR CODE HERE", indent + "raise NotImplementedError()"]
+        elif indent is not None and END.match(line):
+            indent = None
+        elif begin or END.match(line):
+            raise ValueError(f"{where}, line {number}: unbalanced solution fence {line.strip()!r}")
+        elif indent is None:
+            out.append(line)
+    if indent is not None:
+        raise ValueError(f"{where}: '### BEGIN SOLUTION' without '### END SOLUTION'")
+    return "\n".join(out)
+
+
+def learner_notebook(solution_nb, name="notebook"):
+    """Build the learners' version of an instructors' notebook (a new NotebookNode)."""
+    nb = copy.deepcopy(solution_nb)
+    for index, cell in enumerate(nb.cells):
+        cell.pop("id", None)
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.cell_type != "code":
+            continue
+        cell.source = strip_solutions(cell.source, where=f"{name}, cell {index}")
+        if "keep-output" not in tags:
+            cell.outputs = []
+        cell.execution_count = None
+        for output in cell.outputs:
+            if "execution_count" in output:
+                output["execution_count"] = None
+        if "check" in tags:
+            cell.metadata["editable"] = False
+            cell.metadata["deletable"] = False
+    nb.metadata.pop("widgets", None)
+    nb.nbformat, nb.nbformat_minor = 4, 4  # no cell ids: stable files, clean diffs
+    return nb
+
+
+def render(nb):
+    """The notebook as the text this command writes."""
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+def digest(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if a learners' notebook is out of date")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite learners' notebooks even where they were edited")
+    parser.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR)
+    parser.add_argument("--out", type=Path, default=LEARNERS_DIR)
+    args = parser.parse_args(argv)
+
+    record_path = args.out / RECORD_NAME
+    record = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    sources = sorted(args.solutions.glob("[0-9][0-9]_*.ipynb"))
+    if not sources:
+        print(f"No instructors' notebooks (NN_name.ipynb) in {args.solutions}.", file=sys.stderr)
+        return 2
+
+    stale, refused, written = [], [], []
+    for source in sources:
+        text = render(learner_notebook(nbformat.read(source, as_version=4), source.name))
+        target = args.out / source.name
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        if current == text:
+            record[source.name] = digest(text)
+            continue
+        stale.append(target)
+        if args.check:
+            continue
+        edited = current is not None and digest(current) != record.get(source.name)
+        if edited and not args.force:
+            refused.append(target)
+            continue
+        target.write_text(text, encoding="utf-8")
+        record[source.name] = digest(text)
+        written.append(target)
+
+    if args.check:
+        for target in stale:
+            print(f"out of date: {target.relative_to(REPO_ROOT)} "
+                  "(run `make notebooks` to rewrite it)")
+        return 1 if stale else 0
+
+    record_path.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n")
+    for target in written:
+        print(f"wrote {target.relative_to(REPO_ROOT)}")
+    for target in refused:
+        mine = target.with_name(target.stem + ".mine.ipynb")
+        print(
+            f"NOT overwritten: {target.relative_to(REPO_ROOT)} has edits of yours (it differs "
+            f"from the version this command last wrote).\n  To keep your work and get the new "
+            f"version: `mv {target.relative_to(REPO_ROOT)} {mine.relative_to(REPO_ROOT)}` and "
+            f"run the command again.\n  To throw your edits away: run it with --force "
+            f"(make notebooks FORCE=1).",
+            file=sys.stderr,
+        )
+    if not written and not refused:
+        print("The learners' notebooks are up to date.")
+    return 1 if refused else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
