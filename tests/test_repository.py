@@ -1,0 +1,85 @@
+"""The repository keeps its promises: layout, the two commands, JupyterLab serving the course."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from resnets_utils import REPO_ROOT
+
+NOTEBOOKS = sorted(p.name for p in (REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_layout():
+    for path in ["README.md", "LICENSE", "Makefile", "environment.yml", "requirements.txt",
+                 "resnets_utils.py", "resnets_model.py", "resnets_graders", "datasets/README.md",
+                 "images/README.md", "notebooks/solutions", ".ci/run"]:
+        assert (REPO_ROOT / path).exists(), f"{path} is missing"
+
+
+def test_the_four_lessons_in_order():
+    assert [name[:3] for name in NOTEBOOKS] == ["01_", "02_", "03_", "04_"]
+
+
+def test_readme_names_every_notebook_and_the_two_commands():
+    readme = (REPO_ROOT / "README.md").read_text()
+    for name in NOTEBOOKS:
+        assert name in readme, f"README.md does not list {name}"
+    assert "make lab" in readme and "make test" in readme and "make grade NB=02" in readme
+
+
+def test_ci_runs_exactly_make_test():
+    lines = [l for l in (REPO_ROOT / ".ci/run").read_text().splitlines()
+             if l.strip() and not l.lstrip().startswith("#")]
+    assert lines[-1].strip() == "make test"
+
+
+def test_make_test_collects_every_instructors_notebook_without_edits():
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "notebooks/solutions",
+         "--nbval", "--nbval-current-env", "-p", "no:cacheprovider"],
+        cwd=REPO_ROOT, capture_output=True, text=True)
+    for name in NOTEBOOKS:
+        assert f"notebooks/solutions/{name}::" in result.stdout, result.stdout[-2000:]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_jupyterlab_serves_the_notebooks(tmp_path):
+    """What `make lab` starts: JupyterLab on notebooks/, answering over HTTP."""
+    port, token = free_port(), "resnets-test"
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path), "JUPYTER_PREFER_ENV_PATH": "1"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser",
+         "--notebook-dir=notebooks", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
+         f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, listing = time.monotonic() + 60, None
+        while time.monotonic() < deadline and listing is None:
+            try:
+                with urllib.request.urlopen(
+                        f"http://127.0.0.1:{port}/api/contents/?token={token}", timeout=5) as r:
+                    listing = json.load(r)
+            except OSError:
+                time.sleep(0.5)
+        assert listing is not None, "JupyterLab did not answer within 60 s"
+        names = {item["name"] for item in listing["content"]}
+        assert set(NOTEBOOKS) <= names and "solutions" in names
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as r:
+            assert r.status == 200 and re.search(rb"JupyterLab", r.read())
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}",
+                                    timeout=10) as r:
+            assert "python3" in json.load(r)["kernelspecs"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
