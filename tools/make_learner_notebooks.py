@@ -82,6 +82,14 @@ def render(nb):
     return nbformat.writes(nb, version=4) + "\n"
 
 
+def shown(path):
+    """``path`` relative to the repository where it lies inside it, else as it is."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT)
+    except ValueError:
+        return path
+
+
 def digest(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -124,19 +132,19 @@ def main(argv=None):
 
     if args.check:
         for target in stale:
-            print(f"out of date: {target.relative_to(REPO_ROOT)} "
+            print(f"out of date: {shown(target)} "
                   "(run `make notebooks` to rewrite it)")
         return 1 if stale else 0
 
     record_path.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n")
     for target in written:
-        print(f"wrote {target.relative_to(REPO_ROOT)}")
+        print(f"wrote {shown(target)}")
     for target in refused:
         mine = target.with_name(target.stem + ".mine.ipynb")
         print(
-            f"NOT overwritten: {target.relative_to(REPO_ROOT)} has edits of yours (it differs "
+            f"NOT overwritten: {shown(target)} has edits of yours (it differs "
             f"from the version this command last wrote).\n  To keep your work and get the new "
-            f"version: `mv {target.relative_to(REPO_ROOT)} {mine.relative_to(REPO_ROOT)}` and "
+            f"version: `mv {shown(target)} {shown(mine)}` and "
             f"run the command again.\n  To throw your edits away: run it with --force "
             f"(make notebooks FORCE=1).",
             file=sys.stderr,
