@@ -1,0 +1,256 @@
+"""Notebook 01's exercise, ``layer_gradient_norms``: the reference and its grader.
+
+``layer_gradient_norms`` below is the ONE reference implementation; the instructors'
+notebook's solution region holds the same code (a test keeps the two equal).
+``check_layer_gradient_norms`` runs the learner's function and the reference on the same
+small network and batch, in training and in inference mode, and names the usual mistakes:
+the weights' norm instead of the gradient's, the bias included, the squared norm, the
+summed loss, the ``training`` argument ignored, a layer missing, the wrong order.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+EXERCISE = "layer_gradient_norms"
+
+
+def layer_gradient_norms(model, X, Y, training=True):
+    """Norm of the gradient of the loss with respect to each layer's kernel.
+
+    The loss is the mean categorical cross-entropy of the model's predictions on the batch,
+    L = -(1/m) * sum_i sum_c Y[i, c] * log(model(X)[i, c]), as
+    ``keras.losses.categorical_crossentropy`` computes it for each example, averaged over
+    the m examples. The layers measured are those that have a kernel (``Conv2D``,
+    ``Dense``: ``hasattr(layer, "kernel")``), their biases left out. The norm is the
+    Euclidean (Frobenius) norm of dL/dkernel: the square root of the sum of the squares of
+    all its entries.
+
+    Arguments:
+    model -- a keras.Model whose outputs are softmax probabilities, shape (m, C)
+    X -- a batch of inputs, float32 array (m, n_H, n_W, n_C)
+    Y -- the batch's one-hot labels, array (m, C)
+    training -- True to run the model as in a training step (BatchNormalization normalises
+                with the batch's own statistics, and updates its moving averages),
+                False to run it as in prediction
+
+    Returns:
+    norms -- dict {layer name: norm as a Python float}, one entry per layer with a kernel,
+             in the order of ``model.layers`` (from the input to the output)
+    """
+    ### BEGIN SOLUTION
+    kernel_layers = [layer for layer in model.layers if hasattr(layer, "kernel")]
+    with tf.GradientTape() as tape:
+        probabilities = model(X, training=training)
+        loss = tf.reduce_mean(keras.losses.categorical_crossentropy(Y, probabilities))
+    gradients = tape.gradient(loss, [layer.kernel for layer in kernel_layers])
+    norms = {layer.name: float(tf.norm(gradient))
+             for layer, gradient in zip(kernel_layers, gradients)}
+    ### END SOLUTION
+    return norms
+
+
+# --------------------------------------------------------------------------- grader
+
+
+def _grader_model():
+    """A small fixed network: conv_a -> bn_a -> relu -> conv_b -> relu -> conv_c -> pool -> fc.
+
+    Its initialisers are seeded, so every call builds the same weights. bn_a makes training
+    and inference mode differ; conv_b and conv_c have no BatchNorm after them, so their
+    biases get a gradient of their own (which shows when a bias is included).
+    """
+    from keras import layers
+    from keras.initializers import RandomNormal, glorot_uniform
+
+    inputs = keras.Input(shape=(8, 8, 3), name="images")
+    x = layers.Conv2D(4, 3, padding="same", name="conv_a",
+                      kernel_initializer=glorot_uniform(seed=1))(inputs)
+    x = layers.BatchNormalization(name="bn_a")(x)
+    x = layers.Activation("relu", name="relu_a")(x)
+    x = layers.Conv2D(5, 3, padding="same", name="conv_b",
+                      kernel_initializer=glorot_uniform(seed=2),
+                      bias_initializer=RandomNormal(stddev=0.1, seed=3))(x)
+    x = layers.Activation("relu", name="relu_b")(x)
+    x = layers.Conv2D(4, 1, name="conv_c", kernel_initializer=glorot_uniform(seed=4))(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = layers.Dense(3, activation="softmax", name="fc",
+                           kernel_initializer=glorot_uniform(seed=5))(x)
+    return keras.Model(inputs, outputs, name="grader_net")
+
+
+def _grader_batch():
+    """A fixed batch: X float32 (6, 8, 8, 3) in [0, 1), Y one-hot (6, 3)."""
+    rng = np.random.default_rng(0)
+    X = rng.random((6, 8, 8, 3)).astype(np.float32)
+    Y = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1, 2]]
+    return X, Y
+
+
+def _norms_of(model, X, Y, training, loss="mean", with_bias=False):
+    """Gradient norms of one of the losses the grader knows, as a list input to output."""
+    kernel_layers = [layer for layer in model.layers if hasattr(layer, "kernel")]
+    with tf.GradientTape() as tape:
+        probabilities = model(X, training=training)
+        if loss == "mse":
+            per_example = keras.losses.mean_squared_error(Y, probabilities)
+        else:
+            per_example = keras.losses.categorical_crossentropy(Y, probabilities)
+        value = tf.reduce_sum(per_example) if loss == "sum" else tf.reduce_mean(per_example)
+    variables = [layer.kernel for layer in kernel_layers]
+    if with_bias:
+        variables += [layer.bias for layer in kernel_layers]
+    gradients = tape.gradient(value, variables)
+    n = len(kernel_layers)
+    if with_bias:
+        return [float(np.sqrt(np.sum(np.square(gradients[i]))
+                              + np.sum(np.square(gradients[n + i])))) for i in range(n)]
+    return [float(tf.norm(g)) for g in gradients]
+
+
+def _call_learner(layer_gradient_norms, model, X, Y, training):
+    """Run the learner's function, turning its exceptions into messages naming the exercise."""
+    try:
+        return layer_gradient_norms(model, X, Y, training=training)
+    except NotImplementedError as error:
+        raise AssertionError(
+            f"Exercise {EXERCISE} is not written yet: replace `raise NotImplementedError()` "
+            "with your code between START CODE HERE and END CODE HERE, run that cell, "
+            "then run this check again."
+        ) from error
+    except Exception as error:  # any error of the learner's code, shown with its cause
+        raise AssertionError(
+            f"Exercise {EXERCISE} raised {type(error).__name__}: {error}. Called as "
+            f"layer_gradient_norms(model, X, Y, training={training}) on a small network "
+            "of Conv2D, BatchNormalization and Dense layers."
+        ) from error
+
+
+def _close(a, b):
+    return len(a) == len(b) and np.allclose(a, b, rtol=1e-3, atol=1e-9)
+
+
+def _fmt(values):
+    return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
+
+
+def _check_mode(layer_gradient_norms, training):
+    X, Y = _grader_batch()
+    model = _grader_model()
+    kernels_before = [layer.kernel.numpy() for layer in model.layers
+                      if hasattr(layer, "kernel")]
+    got = _call_learner(layer_gradient_norms, model, X, Y, training)
+    mode = f"training={training}"
+
+    # What was returned: a dict of floats, keyed by the layers' names.
+    if not isinstance(got, dict):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: should return a dict {{layer name: float}}, got "
+            f"{type(got).__name__}. Build it with e.g. "
+            "{layer.name: float(tf.norm(gradient)) for ...}."
+        )
+    names = [layer.name for layer in model.layers if hasattr(layer, "kernel")]
+    all_names = [layer.name for layer in model.layers]
+    keys = list(got.keys())
+    bad_keys = [k for k in keys if not isinstance(k, str) or k not in all_names]
+    if bad_keys:
+        raise AssertionError(
+            f"Exercise {EXERCISE}: the dict's keys should be the layers' names "
+            f"(layer.name), such as {names}; got {bad_keys[:3]}."
+        )
+    missing = [n for n in names if n not in got]
+    if missing:
+        raise AssertionError(
+            f"Exercise {EXERCISE}: the layer(s) {missing} are missing. Measure every "
+            "layer that has a kernel (Conv2D and Dense: hasattr(layer, 'kernel')), "
+            f"expected {names}."
+        )
+    extra = [k for k in keys if k not in names]
+    if extra:
+        raise AssertionError(
+            f"Exercise {EXERCISE}: the layer(s) {extra} have no kernel and should not be "
+            f"there (BatchNormalization's gamma and beta are not kernels); expected only "
+            f"{names}."
+        )
+    if keys != names:
+        raise AssertionError(
+            f"Exercise {EXERCISE}: the layers are in the wrong order: expected {names} "
+            f"(the order of model.layers, from the input to the output), got {keys}."
+        )
+    for name, value in got.items():
+        if isinstance(value, (tf.Tensor, np.ndarray)) or hasattr(value, "numpy"):
+            raise AssertionError(
+                f"Exercise {EXERCISE}: the norm of '{name}' is a {type(value).__name__}; "
+                "convert each norm to a Python float with float(...)."
+            )
+        if not isinstance(value, (float, np.floating)):
+            raise AssertionError(
+                f"Exercise {EXERCISE}: the norm of '{name}' should be a float, got "
+                f"{type(value).__name__} {value!r}."
+            )
+    values = [float(v) for v in got.values()]
+
+    kernels_after = [layer.kernel.numpy() for layer in model.layers
+                     if hasattr(layer, "kernel")]
+    if any(not np.array_equal(a, b) for a, b in zip(kernels_before, kernels_after)):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: the model's kernels changed. Only measure the "
+            "gradient; do not apply it with an optimizer."
+        )
+
+    expected = _norms_of(_grader_model(), X, Y, training)
+    if _close(values, expected):
+        return
+
+    # Diagnose the usual mistakes, each measured on a fresh copy of the same network.
+    fresh = _grader_model()
+    weight_norms = [float(np.linalg.norm(layer.kernel.numpy())) for layer in fresh.layers
+                    if hasattr(layer, "kernel")]
+    diagnoses = [
+        (weight_norms,
+         "these are the norms of the kernels themselves; return the norms of the "
+         "gradient of the loss with respect to the kernels (tape.gradient(loss, kernels))"),
+        (_norms_of(_grader_model(), X, Y, training, with_bias=True),
+         "the biases are included; measure the gradient with respect to each layer's "
+         "kernel only (layer.kernel)"),
+        ([v ** 2 for v in expected],
+         "these are squared norms; return the norm itself, tf.norm(gradient)"),
+        (expected[::-1],
+         "the norms are attached to the wrong layers (reversed): keep each gradient "
+         "with its own layer"),
+        (_norms_of(_grader_model(), X, Y, training, loss="sum"),
+         f"this is the gradient of the loss summed over the batch ({len(X)} times too "
+         "big); the loss is the mean over the examples (tf.reduce_mean)"),
+        (_norms_of(_grader_model(), X, Y, not training),
+         f"these are the norms with training={not training}; call the model with "
+         "model(X, training=training), passing on the function's argument"),
+        (_norms_of(_grader_model(), X, Y, training, loss="mse"),
+         "this is the gradient of the mean squared error; the loss is the mean "
+         "categorical cross-entropy"),
+    ]
+    if sorted(values) != values and _close(sorted(values), sorted(expected)):
+        diagnoses.insert(0, (values, "the norms are attached to the wrong layers: keep "
+                                     "each gradient with its own layer"))
+    for candidate, explanation in diagnoses:
+        if _close(values, candidate):
+            raise AssertionError(
+                f"Exercise {EXERCISE} ({mode}): {explanation}. Expected "
+                f"{_fmt(expected)}, got {_fmt(values)}."
+            )
+    raise AssertionError(
+        f"Exercise {EXERCISE} ({mode}): the norms differ from those of the gradient of the "
+        "mean categorical cross-entropy with respect to each kernel. Expected "
+        f"{_fmt(expected)} for {names}, got {_fmt(values)}."
+    )
+
+
+def check_layer_gradient_norms(layer_gradient_norms):
+    """Grade the learner's ``layer_gradient_norms``; print "All tests passed." when right.
+
+    Compares it with the reference on a small fixed network and batch, in training mode
+    (the default) and in inference mode (``training=False``). Raises AssertionError naming
+    the exercise and the mistake otherwise.
+    """
+    for training in (True, False):
+        _check_mode(layer_gradient_norms, training)
+    print("All tests passed.")

@@ -1,0 +1,363 @@
+"""Notebook 01's laboratory: deep plain and residual networks, and their gradients measured.
+
+The networks are thin convolutional networks of the same layers, with or without identity
+shortcuts, so that the only difference between a "plain" network and its "residual" twin
+is the addition of the shortcut (He et al., 2015). They use the pre-activation order of
+He et al. (2016), ``[BatchNorm] -> activation -> convolution``, so that a shortcut carries
+its gradient back unchanged. Every layer with a kernel is seeded by its position, so a
+plain network and its residual twin start from exactly the same weights.
+
+Layers with weights are named ``conv1`` (the stem, stride 2), ``conv2`` ... ``conv{depth-1}``
+(the body, two per residual block) and ``fc`` (the softmax classifier); ``depth`` counts
+them all, as "ResNet-34" counts its 33 convolutions and one dense layer.
+"""
+
+import numpy as np
+
+import resnets_utils
+
+
+# ------------------------------------------------------------------------------ data
+
+
+def prepare_signs(n_train=None, image_size=32, seed=0, path=None):
+    """Load SIGNS, scale pixels to [0, 1], shrink the images and one-hot encode the labels.
+
+    Arguments:
+    n_train -- number of training images kept (a random subset, the same for a given
+               ``seed``); all 1080 when None
+    image_size -- side of the returned images in pixels; 64 must be a multiple of it
+                  (images are shrunk by averaging blocks of pixels)
+    seed -- seed of the subset's choice
+    path -- folder of the SIGNS files, passed to ``resnets_utils.load_dataset``
+
+    Returns:
+    X -- float32 array (n_train, image_size, image_size, 3), values in [0, 1]
+    Y -- float32 array (n_train, 6), one-hot labels
+    """
+    X_orig, Y_orig, _, _, classes = resnets_utils.load_dataset(path)
+    factor = X_orig.shape[1] // image_size
+    if factor * image_size != X_orig.shape[1]:
+        raise ValueError(f"image_size must divide {X_orig.shape[1]}; got {image_size}.")
+    X = X_orig.astype(np.float32) / 255.0
+    m = len(X)
+    X = X.reshape(m, image_size, factor, image_size, factor, 3).mean(axis=(2, 4))
+    Y = resnets_utils.convert_to_one_hot(Y_orig, len(classes)).T.astype(np.float32)
+    if n_train is not None:
+        keep = np.sort(np.random.default_rng(seed).choice(m, size=n_train, replace=False))
+        X, Y = X[keep], Y[keep]
+    return X, Y
+
+
+# ---------------------------------------------------------------------------- models
+
+
+def build_network(depth, residual, activation="relu", batchnorm=True, width=16,
+                  input_shape=(32, 32, 3), classes=6, seed=0):
+    """Build a thin deep convolutional network, plain or with identity shortcuts.
+
+    Layout: ``conv1`` (3x3, ``width`` filters, stride 2), then ``(depth - 2) / 2`` blocks of
+    two units ``[BatchNorm] -> activation -> Conv2D 3x3`` (``width`` filters, padding
+    'same'), then ``[BatchNorm] -> activation -> global average pooling -> fc`` (softmax).
+    With ``residual=True`` each block's input is added to its output (an identity
+    shortcut); otherwise the blocks are simply chained.
+
+    Arguments:
+    depth -- number of layers with weights (convolutions + the dense layer), even, >= 4
+    residual -- True for identity shortcuts around every block of two convolutions
+    activation -- "relu", "sigmoid" or "tanh"
+    batchnorm -- True to put a BatchNormalization before each activation
+    width -- number of channels of every convolution
+    input_shape -- (height, width, channels) of the images
+    classes -- number of classes
+    seed -- the layer with weights number k (1-based) is initialised with
+            ``glorot_uniform(seed=seed + k)``: the plain and residual twins start equal
+
+    Returns:
+    a ``keras.Model`` mapping (m, *input_shape) images to (m, classes) probabilities
+    """
+    import keras
+    from keras import layers
+    from keras.initializers import glorot_uniform
+
+    if depth < 4 or depth % 2:
+        raise ValueError(f"depth must be an even number >= 4; got {depth}.")
+    n_blocks = (depth - 2) // 2
+    kind = "residual" if residual else "plain"
+    name = f"{kind}_{depth}_{activation}{'_bn' if batchnorm else ''}"
+
+    def unit(x, k):
+        if batchnorm:
+            x = layers.BatchNormalization(name=f"bn{k}")(x)
+        x = layers.Activation(activation, name=f"{activation}{k}")(x)
+        return layers.Conv2D(width, 3, padding="same",
+                             kernel_initializer=glorot_uniform(seed=seed + k),
+                             name=f"conv{k}")(x)
+
+    inputs = keras.Input(shape=input_shape, name="images")
+    x = layers.Conv2D(width, 3, strides=2, padding="same",
+                      kernel_initializer=glorot_uniform(seed=seed + 1), name="conv1")(inputs)
+    k = 1
+    for b in range(n_blocks):
+        shortcut = x
+        x = unit(x, k + 1)
+        x = unit(x, k + 2)
+        k += 2
+        if residual:
+            x = layers.Add(name=f"add{b + 1}")([shortcut, x])
+    if batchnorm:
+        x = layers.BatchNormalization(name="bn_final")(x)
+    x = layers.Activation(activation, name=f"{activation}_final")(x)
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="fc",
+                           kernel_initializer=glorot_uniform(seed=seed + depth))(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def kernel_layers(model):
+    """The layers of ``model`` that have a kernel (Conv2D, Dense), from input to output."""
+    return [layer for layer in model.layers if hasattr(layer, "kernel")]
+
+
+# ----------------------------------------------------------------------- measurement
+
+
+def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_rate=1e-3,
+                              seed=0, record_every=1, optimizer="adam"):
+    """Train ``model`` with Adam on (X, Y) and record the loss and each kernel's gradient norm.
+
+    Each step draws a batch of ``batch_size`` examples (a fixed random order per epoch,
+    given by ``seed``), computes the mean categorical cross-entropy in training mode, and
+    applies Adam. Before the update, the Euclidean (Frobenius) norm of the loss's gradient
+    with respect to every layer's kernel is recorded.
+
+    Arguments:
+    model -- a compiled or uncompiled ``keras.Model`` with softmax outputs (m, C)
+    X -- float32 array (m, H, W, channels)
+    Y -- float32 one-hot array (m, C)
+    steps -- number of training steps
+    batch_size -- examples per step
+    learning_rate -- Adam's learning rate
+    seed -- seed of the batches' order
+    record_every -- record the norms every this many steps (the loss is recorded always)
+    optimizer -- "adam" (Adam) or "sgd" (SGD with momentum 0.9), at ``learning_rate``
+
+    Returns:
+    dict with
+      "layers" -- list of the kernel layers' names, input to output (n_layers,)
+      "loss" -- float array (steps,), the training loss of each step's batch
+      "steps" -- int array (n_records,), the steps at which norms were recorded
+      "grad_norms" -- float array (n_records, n_layers), gradient norms, no unit
+    """
+    import keras
+    import tensorflow as tf
+
+    if optimizer == "adam":
+        optimizer = keras.optimizers.Adam(learning_rate)
+    elif optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(learning_rate, momentum=0.9)
+    else:
+        raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {optimizer!r}.")
+    kernels = [layer.kernel for layer in kernel_layers(model)]
+    variables = model.trainable_variables
+    kernel_index = [next(i for i, v in enumerate(variables) if v is k) for k in kernels]
+    optimizer.build(variables)  # before tracing, or tf.function traces the step twice
+
+    @tf.function
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            probs = model(x, training=True)
+            loss = tf.reduce_mean(keras.losses.categorical_crossentropy(y, probs))
+        grads = tape.gradient(loss, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        return loss, tf.stack([tf.norm(grads[i]) for i in kernel_index])
+
+    rng = np.random.default_rng(seed)
+    m = len(X)
+    order = rng.permutation(m)
+    position = 0
+    losses, records, norms = [], [], []
+    for step in range(steps):
+        if position + batch_size > m:
+            order, position = rng.permutation(m), 0
+        batch = order[position:position + batch_size]
+        position += batch_size
+        loss, grad_norms = train_step(tf.constant(X[batch]), tf.constant(Y[batch]))
+        losses.append(float(loss))
+        if step % record_every == 0:
+            records.append(step)
+            norms.append(grad_norms.numpy())
+    return {
+        "layers": [layer.name for layer in kernel_layers(model)],
+        "loss": np.array(losses),
+        "steps": np.array(records),
+        "grad_norms": np.array(norms),
+    }
+
+
+def first_to_last_ratio(norms):
+    """Gradient norm of the first convolution over that of the last one (a float).
+
+    Arguments:
+    norms -- dict {layer name: gradient norm}, input to output, as ``layer_gradient_norms``
+             returns it; its last entry (the dense layer ``fc``) is left out
+    """
+    values = list(norms.values())
+    return values[0] / values[-2]
+
+
+def smooth(values, window=10):
+    """Moving average of a 1-D array over ``window`` steps (shorter at the start)."""
+    values = np.asarray(values, dtype=float)
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    out = np.empty_like(values)
+    for i in range(len(values)):
+        lo = max(0, i + 1 - window)
+        out[i] = (cumulative[i + 1] - cumulative[lo]) / (i + 1 - lo)
+    return out
+
+
+# -------------------------------------------------------------------------- figures
+
+
+def _save(fig, save_as):
+    if save_as is not None:
+        fig.savefig(save_as, bbox_inches="tight")
+
+
+def plot_gradient_norms_by_layer(panels, title="Gradient norms at initialisation",
+                                 save_as=None):
+    """Plot each layer's gradient norm against its depth, on a log scale.
+
+    Arguments:
+    panels -- dict {panel title: {curve label: {layer name: gradient norm}}}: one subplot
+              per panel, one line per network
+    title -- the figure's title
+    save_as -- a path to also save the figure to (PNG), or None
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5), squeeze=False)
+    for ax, (panel, curves) in zip(axes[0], panels.items()):
+        for (label, norms), style in zip(curves.items(), ("o-", "s-", "^--", "v--")):
+            ax.semilogy(np.arange(1, len(norms) + 1), list(norms.values()), style,
+                        markersize=4, label=label)
+        ax.set_title(panel)
+        ax.set_xlabel("layer (1 = next to the input)")
+        ax.set_ylabel("norm of dL/dW (log scale)")
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, save_as)
+    plt.show()
+
+
+def plot_gradient_heatmaps(histories, title="Gradient norms during training", save_as=None):
+    """Show each layer's gradient norm at each training step as a heatmap (log colours).
+
+    Arguments:
+    histories -- dict {network label: history from ``train_recording_gradients``}; all
+                 share one colour scale, so the panels can be compared
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+    from matplotlib.ticker import MaxNLocator
+
+    all_norms = np.concatenate([h["grad_norms"].ravel() for h in histories.values()])
+    positive = all_norms[all_norms > 0]
+    norm = LogNorm(vmin=max(positive.min(), 1e-16), vmax=positive.max())
+    fig, axes = plt.subplots(1, len(histories), figsize=(6 * len(histories), 4.5),
+                             squeeze=False)
+    for ax, (label, history) in zip(axes[0], histories.items()):
+        grads = np.maximum(history["grad_norms"].T, norm.vmin)
+        steps = history["steps"]
+        image = ax.imshow(grads, aspect="auto", origin="lower", norm=norm, cmap="viridis",
+                          extent=(steps[0], steps[-1] + 1, 0.5, grads.shape[0] + 0.5),
+                          interpolation="nearest")
+        ax.set_title(label)
+        ax.set_xlabel("training step")
+        ax.set_ylabel("layer (1 = next to the input)")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(False)
+    fig.colorbar(image, ax=axes[0].tolist(), label="norm of dL/dW (log scale)")
+    fig.suptitle(title)
+    _save(fig, save_as)
+    plt.show()
+
+
+def plot_gradient_lines(histories, layers=(1, None, -2), title="Gradient norms of a few "
+                        "layers during training", save_as=None):
+    """Plot the gradient norm of a few layers over the training steps, one panel per net.
+
+    Arguments:
+    histories -- dict {network label: history from ``train_recording_gradients``}
+    layers -- 1-based layer numbers to show (negative counts from the output; None is the
+              middle layer)
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(histories), figsize=(6 * len(histories), 4.2),
+                             squeeze=False, sharey=True)
+    for ax, (label, history) in zip(axes[0], histories.items()):
+        n = len(history["layers"])
+        for number in layers:
+            index = n // 2 if number is None else (number - 1 if number > 0 else n + number)
+            ax.semilogy(history["steps"], history["grad_norms"][:, index],
+                        label=f"layer {index + 1} ({history['layers'][index]})")
+        ax.set_title(label)
+        ax.set_xlabel("training step")
+        ax.set_ylabel("norm of dL/dW (log scale)")
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, save_as)
+    plt.show()
+
+
+def plot_losses(histories, window=10, title="Training loss", save_as=None):
+    """Plot the training loss of each network over the steps (moving average of ``window``).
+
+    Arguments:
+    histories -- dict {network label: history from ``train_recording_gradients``}
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for (label, history), style in zip(histories.items(), ("-", "-", "--", "--")):
+        ax.plot(smooth(history["loss"], window), style, label=label)
+    ax.axhline(np.log(6), color="grey", linestyle=":",
+               label="chance: ln 6 = 1.79")
+    ax.set_xlabel("training step")
+    ax.set_ylabel(f"cross-entropy (moving average of {window} steps)")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    _save(fig, save_as)
+    plt.show()
+
+
+def plot_degradation(histories, window=20, title="Training loss of shallow and deep networks",
+                     save_as=None):
+    """Plot training losses as He et al. (2015) Fig. 1 and 4: plain on the left, residual on
+    the right, one line per depth (moving average over ``window`` steps).
+
+    Arguments:
+    histories -- dict {"plain, 8 layers": history, "residual, 32 layers": history, ...}
+                 from ``train_recording_gradients``; the label's first word says the panel
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    for ax, kind in zip(axes, ("plain", "residual")):
+        runs = [(label, h) for label, h in histories.items() if label.startswith(kind)]
+        for (label, history), width in zip(runs, (1.5, 2.5, 3.0)):
+            ax.plot(smooth(history["loss"], window), linewidth=width, label=label)
+        ax.axhline(np.log(6), color="grey", linestyle=":", label="chance: ln 6 = 1.79")
+        ax.set_title(f"{kind} networks")
+        ax.set_xlabel("training step")
+        ax.set_ylabel(f"training loss (moving average of {window} steps)")
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, save_as)
+    plt.show()
