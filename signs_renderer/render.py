@@ -1,0 +1,416 @@
+"""Signed-distance-field hand in front of a wall, ray-marched with NumPy.
+
+One image is made in four steps:
+
+1. :func:`draw_params` draws every random choice of one picture (pose, camera, light,
+   colours, camera artefacts) from a single integer seed.
+2. Primary rays are sphere-traced against the hand's distance field, only inside the
+   hand's screen-space bounding box and depth range; every other ray meets the wall plane,
+   which is solved exactly. Rays that hit or leave the range are dropped each step.
+3. Hand points get a normal, ambient occlusion and a soft shadow towards the light; the wall
+   gets the hand's soft shadow, computed on a coarse grid (it is blurry anyway).
+4. The picture, rendered ``supersample`` times larger, is box-filtered down, slightly
+   blurred, given JPEG-like chroma loss and 8x8 blockiness, sensor noise and quantised.
+
+Only +, -, *, /, sqrt, min and max run inside the ray marcher, all in float64, so the
+same seed gives the same picture on any machine, up to rounding of the last intensity level.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .hand import (
+    FOREARM_FLATTEN, PALM_CENTRE, PALM_HALF, PALM_ROUND, HandPose, build_hand, sample_pose,
+)
+
+#: Resolution of the dataset images.
+IMAGE_SIZE = 64
+#: Each output pixel averages SUPERSAMPLE x SUPERSAMPLE rays.
+SUPERSAMPLE = 2
+
+_MARCH_STEPS = 48
+_SHADOW_STEPS = 14
+_WALL_SHADOW_GRID = 24
+_AO_OFFSETS = np.array([0.25, 0.6, 1.2, 2.0])
+_AO_WEIGHTS = np.array([0.9, 0.55, 0.3, 0.15])
+
+# Skin colours (sRGB) from very light to very dark; a draw interpolates between neighbours.
+_SKIN = np.array([
+    [241, 206, 186], [228, 184, 156], [212, 160, 126], [190, 135, 98],
+    [160, 108, 74], [128, 84, 58], [96, 62, 44], [70, 46, 34],
+])
+# Wall colours (sRGB): off-white, cream, beige, light grey, cool grey.
+_WALLS = np.array([[236, 234, 228], [238, 230, 212], [222, 208, 186], [214, 214, 210], [205, 210, 214]])
+
+
+@dataclass
+class SceneParams:
+    """Every random choice of one picture."""
+
+    pose: HandPose
+    left: bool  # mirror to a left hand
+    back: bool  # camera sees the back of the hand
+    roll: float  # rotation in the image plane, degrees
+    pitch: float  # tilt towards or away from the camera, degrees
+    yaw: float  # turn about the hand's long axis, degrees
+    fill: float  # wrist-to-fingertip length as a fraction of the image height
+    shift: np.ndarray  # (2,) offset of the hand centre, fraction of the half image
+    fov: float  # vertical field of view, degrees
+    gap: float  # wall distance behind the hand, cm
+    light: np.ndarray  # (3,) unit vector towards the light (camera frame)
+    light_rgb: np.ndarray  # (3,) colour times intensity of the key light
+    ambient_rgb: np.ndarray  # (3,) colour times intensity of the room light
+    shadow_softness: float  # penumbra factor, smaller is softer
+    skin: np.ndarray  # (3,) sRGB albedo of the back of the hand
+    palm: np.ndarray  # (3,) sRGB albedo of the palm side
+    wall: np.ndarray  # (3,) sRGB albedo of the wall
+    gradient: np.ndarray  # (3,) wall light gradient: x slope, y slope, vignetting
+    exposure: float  # sRGB level of the lit wall in the centre, 0..1
+    white_balance: np.ndarray  # (3,) channel gains
+    blur: float  # weight of each neighbour in the 3-tap blur
+    blockiness: float  # strength of the 8x8 block averaging
+    noise: float  # sensor noise, standard deviation in intensity levels
+    noise_seed: int = field(repr=False)
+
+    def as_vector(self):
+        """All continuous parameters as one flat float array (used to compare draws)."""
+        scal = [self.roll, self.pitch, self.yaw, self.fill, self.fov, self.gap, self.shadow_softness,
+                self.exposure, self.blur, self.blockiness, self.noise]
+        return np.concatenate([self.pose.as_vector(), scal, self.shift, self.light, self.light_rgb,
+                               self.ambient_rgb, self.skin, self.palm, self.wall, self.gradient,
+                               self.white_balance])
+
+
+def _unit(v):
+    v = np.asarray(v, float)
+    return v / math.sqrt(float(v @ v))
+
+
+def draw_params(label, seed):
+    """Draw all parameters of a picture of hand shape ``label`` from the integer ``seed``.
+
+    ``seed`` may be anything ``numpy.random.default_rng`` accepts (an int or a SeedSequence).
+    """
+    rng = np.random.default_rng(seed)
+    u = rng.uniform
+    pose = sample_pose(label, rng)
+    tone = u(0, len(_SKIN) - 1)
+    i = min(int(tone), len(_SKIN) - 2)
+    skin = (_SKIN[i] + (tone - i) * (_SKIN[i + 1] - _SKIN[i])) * (1 + rng.uniform(-0.05, 0.05, 3))
+    palm = skin + (0.25 + 0.45 * tone / (len(_SKIN) - 1)) * (np.array([236.0, 178, 160]) - skin)
+    w = rng.dirichlet(np.full(len(_WALLS), 0.4))
+    wall = w @ _WALLS * u(0.9, 1.04) + rng.uniform(-4, 4, 3)
+    key = u(0.55, 0.9)
+    warm = np.array([1.0, u(0.9, 1.0), u(0.75, 0.97)])
+    room = np.array([1.0, u(0.93, 1.0), u(0.85, 1.0)])
+    return SceneParams(
+        pose=pose, left=bool(rng.random() < 0.5), back=bool(rng.random() < 0.35),
+        roll=u(-30, 30), pitch=u(-20, 12), yaw=u(-30, 30), fill=u(0.6, 0.9),
+        shift=np.array([u(-0.3, 0.3), u(-0.28, 0.08)]), fov=u(30, 45), gap=u(18, 60),
+        light=_unit([u(-0.9, 0.9), u(0.1, 0.75), u(0.5, 1.0)]),
+        light_rgb=key * warm, ambient_rgb=(1.05 - key) * u(0.7, 1.0) * room,
+        shadow_softness=u(3.0, 8.0), skin=np.clip(skin, 0, 255), palm=np.clip(palm, 0, 255),
+        wall=np.clip(wall, 0, 255),
+        gradient=np.array([u(-0.18, 0.18), u(-0.08, 0.18), u(0.0, 0.25)]),
+        exposure=u(0.74, 0.93), white_balance=1 + rng.uniform(-0.04, 0.04, 3),
+        blur=u(0.04, 0.2), blockiness=u(0.0, 0.3), noise=u(1.0, 4.0),
+        noise_seed=int(rng.integers(2**62)),
+    )
+
+
+def _rotation(roll, pitch, yaw):
+    """Rotation matrix Rz(roll) @ Rx(pitch) @ Ry(yaw), angles in degrees."""
+    cr, sr = math.cos(math.radians(roll)), math.sin(math.radians(roll))
+    cp, sp = math.cos(math.radians(pitch)), math.sin(math.radians(pitch))
+    cy, sy = math.cos(math.radians(yaw)), math.sin(math.radians(yaw))
+    rz = np.array([[cr, -sr, 0], [sr, cr, 0], [0, 0, 1]])
+    rx = np.array([[1, 0, 0], [0, cp, -sp], [0, sp, cp]])
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    return rz @ rx @ ry
+
+
+def _smin(a, b, k):
+    """Polynomial smooth minimum of two distances with blend radius ``k``."""
+    h = np.clip(0.5 + 0.5 * (b - a) / k, 0.0, 1.0)
+    return b + h * (a - b) - k * h * (1.0 - h)
+
+
+def _cone(x, y, z, a, b, ra, rb):
+    """Distance to a capsule whose radius goes linearly from ``ra`` at a to ``rb`` at b."""
+    ba = b - a
+    pax, pay, paz = x - a[0], y - a[1], z - a[2]
+    h = np.clip((pax * ba[0] + pay * ba[1] + paz * ba[2]) / float(ba @ ba), 0.0, 1.0)
+    qx, qy, qz = pax - h * ba[0], pay - h * ba[1], paz - h * ba[2]
+    return np.sqrt(qx * qx + qy * qy + qz * qz) - (ra + h * (rb - ra))
+
+
+class HandField:
+    """Signed distance (cm) from points in the hand frame to the skin of a posed hand."""
+
+    def __init__(self, geometry):
+        g = geometry
+        ba = g.bones_b - g.bones_a
+        self._a = [g.bones_a[:, k].copy() for k in range(3)]
+        self._ba = [ba[:, k].copy() for k in range(3)]
+        self._inv = 1.0 / (ba * ba).sum(1)
+        self._ra = g.bones_ra
+        self._dr = g.bones_rb - g.bones_ra
+        self._thumb = g.thumb_meta
+        a, b, ra, rb = g.forearm
+        scale = np.array([1.0, 1.0, FOREARM_FLATTEN])
+        self._forearm = (a * scale, b * scale, ra, rb)
+
+    def __call__(self, x, y, z):
+        """Distances at the points (x, y, z), three 1-D arrays of equal length."""
+        pax = x[:, None] - self._a[0]
+        pay = y[:, None] - self._a[1]
+        paz = z[:, None] - self._a[2]
+        bx, by, bz = self._ba
+        h = np.clip((pax * bx + pay * by + paz * bz) * self._inv, 0.0, 1.0)
+        pax -= h * bx
+        pay -= h * by
+        paz -= h * bz
+        d = np.sqrt(pax * pax + pay * pay + paz * paz) - (self._ra + h * self._dr)
+        fingers = d.min(axis=1)
+        # Palm: rounded box, narrower towards the wrist.
+        taper = 0.84 + 0.16 * np.clip(y * 0.1, 0.0, 1.0)
+        qx = np.abs(x - PALM_CENTRE[0]) / taper - PALM_HALF[0]
+        # The knuckle line drops towards the little finger.
+        qy = np.abs(y - PALM_CENTRE[1] - 0.22 * np.minimum(x, 0.0)) - PALM_HALF[1]
+        qz = np.abs(z - PALM_CENTRE[2]) - PALM_HALF[2]
+        mx, my, mz = np.maximum(qx, 0.0), np.maximum(qy, 0.0), np.maximum(qz, 0.0)
+        palm = (np.sqrt(mx * mx + my * my + mz * mz) + np.minimum(np.maximum(np.maximum(qx, qy), qz), 0.0)
+                - PALM_ROUND)
+        thumb = _cone(x, y, z, *self._thumb)
+        forearm = _cone(x, y, z * FOREARM_FLATTEN, *self._forearm) * (1.0 / FOREARM_FLATTEN)
+        body = _smin(_smin(palm, thumb, 1.4), forearm, 2.2)
+        return _smin(body, fingers, 0.75)
+
+
+def _march(field_, ox, oy, oz, dx, dy, dz, t, t_end, steps, eps):
+    """Sphere-trace rays from o along d, starting at t, until t_end. Returns hit mask and t."""
+    n = len(t)
+    hit = np.zeros(n, bool)
+    t_out = t.copy()
+    idx = np.arange(n)
+    for _ in range(steps):
+        d = field_(ox + dx * t, oy + dy * t, oz + dz * t)
+        done = d < eps * t
+        hit[idx[done]] = True
+        t = t + 0.95 * d
+        t_out[idx] = t
+        keep = ~done & (t < t_end)
+        if not keep.all():
+            idx, t, t_end = idx[keep], t[keep], t_end[keep]
+            ox, oy, oz, dx, dy, dz = ox[keep], oy[keep], oz[keep], dx[keep], dy[keep], dz[keep]
+            if not len(idx):
+                break
+    # Rays out of steps: count as hits only when they ended next to the surface.
+    if len(idx):
+        d = field_(ox + dx * t, oy + dy * t, oz + dz * t)
+        hit[idx[d < 0.05]] = True
+    return hit, t_out
+
+
+def _soft_shadow(field_, ox, oy, oz, lx, ly, lz, t_start, t_max, steps, k):
+    """Fraction of light (0..1) reaching the points o from the direction l (penumbra k)."""
+    n = len(ox)
+    res = np.ones(n)
+    t = np.full(n, t_start)
+    idx = np.arange(n)
+    for _ in range(steps):
+        h = field_(ox + lx * t, oy + ly * t, oz + lz * t)
+        res[idx] = np.minimum(res[idx], k * h / t)
+        t = t + np.clip(h, 0.3, 6.0)
+        keep = (res[idx] > 0.0) & (t < t_max)
+        if not keep.all():
+            idx, t = idx[keep], t[keep]
+            ox, oy, oz = ox[keep], oy[keep], oz[keep]
+            if not len(idx):
+                break
+    res = np.clip(res, 0.0, 1.0)
+    return res * res * (3.0 - 2.0 * res)
+
+
+def _to_linear(srgb):
+    return (np.asarray(srgb, float) / 255.0) ** 2.2
+
+
+def render_linear(params, size):
+    """Render the scene at ``size`` x ``size`` pixels: linear RGB radiance (float, before exposure)."""
+    p = params
+    geometry = build_hand(p.pose)
+    field_ = HandField(geometry)
+
+    # Hand frame <-> camera frame. Camera at the origin looking down -z, y up.
+    rot = _rotation(p.roll, p.pitch, p.yaw + (180.0 if p.back else 0.0))
+    mirror = np.diag([-1.0 if p.left else 1.0, 1.0, 1.0])
+    to_cam = rot @ mirror  # hand-frame direction -> camera-frame direction
+    to_hand = mirror @ rot.T
+    tan_half = math.tan(math.radians(p.fov) / 2)
+    pivot = np.array([0.0, 9.3, 0.0])
+    distance = 19.0 / (2.0 * tan_half * p.fill)
+    centre = np.array([p.shift[0] * tan_half * distance, p.shift[1] * tan_half * distance, -distance])
+
+    pts, rad = geometry.points_and_radii()
+    cam_pts = (pts - pivot) @ to_cam.T + centre
+    # Keep the raised fingers inside the picture: move the hand down if they poke out at the top.
+    top = ((cam_pts[:, 1] + rad) / -cam_pts[:, 2]).max() / tan_half
+    if top > 0.95:
+        centre[1] -= (top - 0.95) * tan_half * distance
+        cam_pts[:, 1] -= (top - 0.95) * tan_half * distance
+    wall_z = -(distance + p.gap)
+
+    # Primary rays through pixel centres; row 0 is the top of the picture.
+    s = (np.arange(size) + 0.5) / size * 2.0 - 1.0
+    u = np.broadcast_to(s[None, :] * tan_half, (size, size)).ravel()
+    v = np.broadcast_to(-s[:, None] * tan_half, (size, size)).ravel()
+    norm = 1.0 / np.sqrt(u * u + v * v + 1.0)
+    dx, dy, dz = u * norm, v * norm, -norm
+
+    # Screen-space bounding box and depth range of the hand.
+    z_pts = -cam_pts[:, 2]
+    pu = cam_pts[:, 0] / z_pts / tan_half
+    pv = cam_pts[:, 1] / z_pts / tan_half
+    pr = rad / z_pts / tan_half + 2.5 / size
+    inside = ((s[None, :] >= (pu - pr).min()) & (s[None, :] <= (pu + pr).max())
+              & (-s[:, None] >= (pv - pr).min()) & (-s[:, None] <= (pv + pr).max())).ravel()
+    near = (z_pts - rad).min()
+    far = (z_pts + rad).max()
+    sel = np.flatnonzero(inside)
+
+    color = np.empty((size * size, 3))
+    # Wall everywhere first.
+    pix_u, pix_v = u / tan_half, v / tan_half
+    wall_light = _wall_light(p, field_, to_hand, pivot, centre, wall_z, tan_half, pix_u, pix_v)
+    color[:] = wall_light * _to_linear(p.wall)
+
+    if len(sel):
+        o = to_hand @ (-centre) + pivot
+        ldx = to_hand[0, 0] * dx[sel] + to_hand[0, 1] * dy[sel] + to_hand[0, 2] * dz[sel]
+        ldy = to_hand[1, 0] * dx[sel] + to_hand[1, 1] * dy[sel] + to_hand[1, 2] * dz[sel]
+        ldz = to_hand[2, 0] * dx[sel] + to_hand[2, 1] * dy[sel] + to_hand[2, 2] * dz[sel]
+        t0 = near / -dz[sel]
+        t1 = far / -dz[sel]
+        ones = np.ones(len(sel))
+        hit, t = _march(field_, o[0] * ones, o[1] * ones, o[2] * ones, ldx, ldy, ldz,
+                        t0, t1, _MARCH_STEPS, 0.0015)
+        if hit.any():
+            hx, hy, hz = o[0] + ldx[hit] * t[hit], o[1] + ldy[hit] * t[hit], o[2] + ldz[hit] * t[hit]
+            view = -np.stack([ldx[hit], ldy[hit], ldz[hit]], 1)
+            color[sel[hit]] = _shade_hand(p, field_, to_hand, to_cam, hx, hy, hz, view)
+    return color.reshape(size, size, 3)
+
+
+def _wall_light(p, field_, to_hand, pivot, centre, wall_z, tan_half, pix_u, pix_v):
+    """Light on the wall at every pixel: key light times the hand's shadow, plus room light."""
+    g = _WALL_SHADOW_GRID
+    s = (np.arange(g) + 0.5) / g * 2.0 - 1.0
+    gu = np.broadcast_to(s[None, :], (g, g)).ravel()
+    gv = np.broadcast_to(-s[:, None], (g, g)).ravel()
+    # Wall points seen through the grid, in the hand frame.
+    wx, wy = gu * tan_half * -wall_z, gv * tan_half * -wall_z
+    rel = np.stack([wx, wy, np.full_like(wx, wall_z)], 1) - centre
+    loc = rel @ to_hand.T + pivot
+    light = to_hand @ p.light
+    shade = _soft_shadow(field_, loc[:, 0], loc[:, 1], loc[:, 2], light[0], light[1], light[2],
+                         1.0, p.gap * 3.0 + 60.0, 22, p.shadow_softness * 0.35)
+    # Bilinear upsampling of the coarse shadow grid.
+    shade = shade.reshape(g, g)
+    fx = np.clip((pix_u + 1.0) * 0.5 * g - 0.5, 0.0, g - 1.0)
+    fy = np.clip((1.0 - pix_v) * 0.5 * g - 0.5, 0.0, g - 1.0)
+    x0, y0 = np.minimum(fx.astype(int), g - 2), np.minimum(fy.astype(int), g - 2)
+    ax, ay = fx - x0, fy - y0
+    sh = ((shade[y0, x0] * (1 - ax) + shade[y0, x0 + 1] * ax) * (1 - ay)
+          + (shade[y0 + 1, x0] * (1 - ax) + shade[y0 + 1, x0 + 1] * ax) * ay)
+    lz = max(p.light[2], 0.0)
+    gx, gy, vig = p.gradient
+    falloff = 1.0 + gx * pix_u + gy * pix_v - vig * (pix_u * pix_u + pix_v * pix_v) * 0.5
+    return (sh[:, None] * lz * p.light_rgb + p.ambient_rgb) * falloff[:, None]
+
+
+def _shade_hand(p, field_, to_hand, to_cam, x, y, z, view):
+    """Colour of skin points (hand frame) seen from direction ``view`` (unit, towards camera)."""
+    e = 0.01
+    k = np.array([[1, -1, -1], [-1, -1, 1], [-1, 1, -1], [1, 1, 1]], float)
+    n = np.zeros((len(x), 3))
+    for kk in k:
+        n += kk * field_(x + e * kk[0], y + e * kk[1], z + e * kk[2])[:, None]
+    n /= np.sqrt((n * n).sum(1))[:, None]
+
+    m = len(x)
+    ao_x = (x[None, :] + n[:, 0] * _AO_OFFSETS[:, None]).ravel()
+    ao_y = (y[None, :] + n[:, 1] * _AO_OFFSETS[:, None]).ravel()
+    ao_z = (z[None, :] + n[:, 2] * _AO_OFFSETS[:, None]).ravel()
+    ao_d = field_(ao_x, ao_y, ao_z).reshape(len(_AO_OFFSETS), m)
+    occ = (_AO_WEIGHTS[:, None] * np.maximum(_AO_OFFSETS[:, None] - ao_d, 0.0) / _AO_OFFSETS[:, None]).sum(0)
+    ao = np.clip(1.0 - 0.4 * occ, 0.3, 1.0)
+
+    light = to_hand @ p.light
+    start = 0.05
+    sh = _soft_shadow(field_, x + n[:, 0] * start, y + n[:, 1] * start, z + n[:, 2] * start,
+                      light[0], light[1], light[2], 0.2, 40.0, _SHADOW_STEPS, p.shadow_softness)
+
+    ndl = n @ light
+    wrap = np.clip((ndl + 0.35) / 1.35, 0.0, 1.0)
+    # Light scattered under the skin keeps shadow edges warm.
+    key = (wrap * sh)[:, None] ** np.array([1.0, 1.25, 1.5])
+    up = n @ (to_hand @ np.array([0.0, 1.0, 0.0]))
+    amb = (0.75 + 0.25 * up) * ao
+    palm_side = np.clip(n[:, 2] * 1.5 + 0.2, 0.0, 1.0)[:, None]
+    albedo = _to_linear(p.skin) + palm_side * (_to_linear(p.palm) - _to_linear(p.skin))
+    half = light + view
+    half /= np.sqrt((half * half).sum(1))[:, None]
+    ndh = np.clip((n * half).sum(1), 0.0, 1.0)
+    spec = 0.06 * ndh ** 24 * sh * np.clip(ndl * 4.0, 0.0, 1.0)
+    rim = 0.04 * (1.0 - np.clip((n * view).sum(1), 0.0, 1.0)) ** 3 * ao
+    return (albedo * (key * p.light_rgb + amb[:, None] * p.ambient_rgb)
+            + (spec + rim)[:, None] * p.light_rgb)
+
+
+def render(params, size=IMAGE_SIZE, supersample=SUPERSAMPLE, camera=True):
+    """Render one picture as a uint8 array (size, size, 3).
+
+    ``camera`` adds the camera's blur, JPEG-like chroma loss and blockiness and noise.
+    """
+    big = render_linear(params, size * supersample)
+    # Exposure: the lit wall in the middle of the picture lands on params.exposure.
+    # (The wall is taken as lit at 45 degrees or more, so that a hand facing a grazing light
+    # does not burn out.)
+    wall_mid = _to_linear(params.wall) @ np.array([0.3, 0.59, 0.11]) * (
+        max(params.light[2], 0.7) * params.light_rgb.mean() + params.ambient_rgb.mean())
+    lin = big * (params.exposure ** 2.2 / wall_mid) * params.white_balance
+    # Film-like shoulder: highlights above 0.8 roll off towards 1 instead of clipping.
+    over = np.maximum(lin - 0.8, 0.0)
+    lin = np.minimum(lin, 0.8) + 0.2 * (1.0 - np.exp(-over / 0.2))
+    img = lin ** (1 / 2.2) * 255.0
+    img = img.reshape(size, supersample, size, supersample, 3).mean(axis=(1, 3))
+    if camera:
+        img = _camera(img, params)
+    return np.clip(np.floor(img + 0.5), 0, 255).astype(np.uint8)
+
+
+def _camera(img, p):
+    """Blur, JPEG-like chroma subsampling and blockiness, and sensor noise (float 0..255)."""
+    b = p.blur
+    pad = np.pad(img, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    img = (1 - 2 * b) * pad[1:-1] + b * (pad[:-2] + pad[2:])
+    img = (1 - 2 * b) * img[:, 1:-1] + b * (img[:, :-2] + img[:, 2:])
+    # Luma / chroma split as in JPEG: chroma is averaged over 2x2 blocks.
+    yy = img @ np.array([0.299, 0.587, 0.114])
+    chroma = img - yy[..., None]
+    h, w = yy.shape
+    chroma = chroma.reshape(h // 2, 2, w // 2, 2, 3).mean(axis=(1, 3)).repeat(2, 0).repeat(2, 1)
+    blocks = yy.reshape(h // 8, 8, w // 8, 8).mean(axis=(1, 3)).repeat(8, 0).repeat(8, 1)
+    yy = yy + p.blockiness * 0.25 * (blocks - yy)
+    img = yy[..., None] + chroma
+    rng = np.random.default_rng(p.noise_seed)
+    noise = rng.normal(0.0, p.noise, (h, w, 1)) + rng.normal(0.0, p.noise * 0.4, (h, w, 3))
+    return img + noise
+
+
+def render_sample(label, seed, size=IMAGE_SIZE, supersample=SUPERSAMPLE):
+    """Draw the parameters of ``(label, seed)`` and render them (uint8 array)."""
+    return render(draw_params(label, seed), size, supersample)
