@@ -308,7 +308,7 @@ def plot_samples(X, Y, n_per_class=6, seed=0, title="SIGNS samples"):
         row[0].set_ylabel(f"y = {c}", rotation=0, labelpad=25, fontsize=12)
     fig.suptitle(title)
     fig.tight_layout()
-    plt.show()
+    show_as_jpeg(fig)
 
 
 def plot_history(history, title="Learning curves"):
@@ -336,6 +336,24 @@ def plot_history(history, title="Learning curves"):
     plt.show()
 
 
+def show_as_jpeg(fig, quality=85):
+    """Display a Matplotlib figure of photos inline as a JPEG, and close it.
+
+    Photos compress ten times better as JPEG than as the PNG Jupyter uses by default, which
+    keeps the notebooks that show them small.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image as DisplayImage
+    from IPython.display import display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="jpeg", pil_kwargs={"quality": quality})
+    plt.close(fig)
+    display(DisplayImage(data=buffer.getvalue(), format="jpeg"))
+
+
 def plot_prediction(image, probabilities, class_names=SIGN_NAMES):
     """Show a photo beside a bar chart of the model's class probabilities.
 
@@ -360,7 +378,7 @@ def plot_prediction(image, probabilities, class_names=SIGN_NAMES):
     ax_bar.set_xlabel("probability")
     ax_bar.set_title(f"prediction: {predicted} (p = {p[predicted]:.2f})")
     fig.tight_layout()
-    plt.show()
+    show_as_jpeg(fig)
 
 
 # ----------------------------------------------------------------------------- models
@@ -401,15 +419,176 @@ def transfer_weights_by_name(source, target):
 def draw_model(model, to_file=None, **kwargs):
     """Draw ``model`` with ``keras.utils.plot_model`` and return the image for display.
 
-    Saves to ``to_file`` (default ``images/model.png``). Where Graphviz's ``dot`` program
-    is missing, prints how to install it and returns None instead of raising.
+    Saves a PNG to ``to_file`` (default ``images/model.png``), with layer names and shapes,
+    stored with a 16-colour palette so that a notebook showing it stays small. Where
+    Graphviz's ``dot`` program is missing, prints how to install it and returns None
+    instead of raising. ``kwargs`` go to ``plot_model``.
     """
     import keras
+    from IPython.display import Image as DisplayImage
+    from PIL import Image
 
     to_file = Path(to_file) if to_file is not None else IMAGES_DIR / "model.png"
     if shutil.which("dot") is None:
         print(GRAPHVIZ_HELP)
         return None
     kwargs.setdefault("show_shapes", True)
-    kwargs.setdefault("dpi", 60)
-    return keras.utils.plot_model(model, to_file=str(to_file), **kwargs)
+    kwargs.setdefault("show_layer_names", True)
+    kwargs.setdefault("dpi", 40)
+    keras.utils.plot_model(model, to_file=str(to_file), **kwargs)
+    with Image.open(to_file) as drawing:
+        small = drawing.convert("RGB").quantize(colors=16)
+    small.save(to_file, optimize=True)
+    return DisplayImage(filename=str(to_file))
+
+
+# ----------------------------------------------------------------------- block diagrams
+
+
+def plot_residual_block(kind="identity", to_file=None):
+    """Draw the identity block or the convolutional block as boxes and arrows.
+
+    Arguments:
+    kind -- "identity" (the shortcut carries the input unchanged) or "convolutional" (the
+            shortcut has a 1x1 convolution with stride s and a BatchNorm)
+    to_file -- where to save the figure as PNG (default ``images/{kind}_block.png``)
+
+    The main path runs left to right along the bottom, in its three components; the
+    shortcut runs along the top and joins the main path at the addition.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+
+    if kind not in ("identity", "convolutional"):
+        raise ValueError(f"kind must be 'identity' or 'convolutional', not {kind!r}.")
+    to_file = Path(to_file) if to_file is not None else IMAGES_DIR / f"{kind}_block.png"
+    stride = "\nstride s" if kind == "convolutional" else ""
+    colors = {"conv": "#9ecae1", "bn": "#fdd0a2", "relu": "#c7e9c0", "add": "#e0e0e0"}
+    main = [
+        ("conv", f"CONV2D\n1x1, F1\nvalid{stride}"), ("bn", "Batch\nNorm"), ("relu", "ReLU"),
+        ("conv", "CONV2D\nfxf, F2\nsame"), ("bn", "Batch\nNorm"), ("relu", "ReLU"),
+        ("conv", "CONV2D\n1x1, F3\nvalid"), ("bn", "Batch\nNorm"),
+        ("add", "+"), ("relu", "ReLU"),
+    ]
+    box_w, box_h, gap, y_main, y_short = 0.95, 1.0, 0.45, 0.0, 1.85
+    fig, ax = plt.subplots(figsize=(14, 3.6))
+    xs = [1.0 + i * (box_w + gap) for i in range(len(main))]
+
+    def arrow(start, end, **kw):
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14,
+                                     lw=1.4, color="#333333", **kw))
+
+    def box(x, y, style, label):
+        ax.add_patch(FancyBboxPatch((x, y - box_h / 2), box_w, box_h,
+                                    boxstyle="round,pad=0.02,rounding_size=0.08",
+                                    fc=colors[style], ec="#333333", lw=1.1))
+        ax.text(x + box_w / 2, y, label, ha="center", va="center",
+                fontsize=16 if label == "+" else 9)
+
+    # input, main path, output
+    ax.text(0.15, y_main, "X\n(input)", ha="center", va="center", fontsize=11)
+    arrow((0.4, y_main), (xs[0], y_main))
+    for i, (style, label) in enumerate(main):
+        box(xs[i], y_main, style, label)
+        if i + 1 < len(main):
+            arrow((xs[i] + box_w, y_main), (xs[i + 1], y_main))
+    x_end = xs[-1] + box_w
+    arrow((x_end, y_main), (x_end + 0.5, y_main))
+    ax.text(x_end + 0.75, y_main, "output", ha="left", va="center", fontsize=11)
+
+    # the three components of the main path
+    for c in range(3):
+        left, right = xs[3 * c] - 0.12, xs[min(3 * c + 2, 7)] + box_w + 0.12
+        ax.add_patch(Rectangle((left, y_main - 0.72), right - left, 1.44, fill=False,
+                               ls="--", lw=0.8, ec="#777777"))
+        ax.text((left + right) / 2, y_main - 0.87, f"component {c + 1} of the main path",
+                ha="center", va="top", fontsize=9, color="#555555")
+
+    # shortcut along the top, into the addition
+    x_add = xs[8] + box_w / 2
+    x_split = 0.55
+    ax.plot([x_split, x_split], [y_main, y_short], color="#333333", lw=1.4)
+    if kind == "convolutional":
+        x_conv = (xs[3] + xs[4]) / 2
+        ax.plot([x_split, x_conv - gap], [y_short, y_short], color="#333333", lw=1.4)
+        arrow((x_conv - gap, y_short), (x_conv, y_short))
+        box(x_conv, y_short, "conv", "CONV2D\n1x1, F3\nvalid\nstride s")
+        arrow((x_conv + box_w, y_short), (x_conv + box_w + gap, y_short))
+        box(x_conv + box_w + gap, y_short, "bn", "Batch\nNorm")
+        ax.plot([x_conv + 2 * box_w + gap, x_add], [y_short, y_short], color="#333333", lw=1.4)
+        shortcut = "shortcut: a 1x1 convolution and a BatchNorm match the main path's shape"
+    else:
+        ax.plot([x_split, x_add], [y_short, y_short], color="#333333", lw=1.4)
+        shortcut = "shortcut: the input, unchanged (skip connection)"
+    arrow((x_add, y_short), (x_add, y_main + box_h / 2))
+    ax.text((x_split + x_add) / 2, y_short + 0.62, shortcut, ha="center", va="bottom",
+            fontsize=10, color="#333333")
+
+    title = "Identity block" if kind == "identity" else "Convolutional block"
+    ax.set_title(f"{title}: output = ReLU(main path(X) + shortcut(X))", fontsize=13)
+    ax.set_xlim(-0.1, x_end + 1.6)
+    ax.set_ylim(-1.25, y_short + 1.0)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(to_file, bbox_inches="tight")
+    plt.show()
+
+
+# ------------------------------------------------------------ Keras applications' ResNet50
+
+
+def keras_applications_layer_name(name):
+    """The seed's name for a layer of ``keras.applications.ResNet50``, or None.
+
+    ``conv1_conv`` -> ``conv1``, ``conv1_bn`` -> ``bn_conv1``, ``predictions`` -> ``fc6``
+    (six classes), and in the blocks ``conv{S}_block{N}_{i}_conv`` -> ``res{S}{letter}_branch
+    {1, 2a, 2b, 2c}`` for i = 0 (the shortcut), 1, 2, 3, with ``_bn`` -> ``bn...``; block N
+    is letter ``"abcdef"[N - 1]``. Layers without weights (padding, ReLU, addition,
+    pooling) have no counterpart and give None.
+    """
+    import re
+
+    fixed = {"conv1_conv": "conv1", "conv1_bn": "bn_conv1", "predictions": "fc6"}
+    if name in fixed:
+        return fixed[name]
+    match = re.fullmatch(r"conv(\d)_block(\d+)_([0-3])_(conv|bn)", name)
+    if match is None:
+        return None
+    stage, block, index, kind = match.groups()
+    branch = {"0": "1", "1": "2a", "2": "2b", "3": "2c"}[index]
+    prefix = "res" if kind == "conv" else "bn"
+    return f"{prefix}{stage}{'abcdef'[int(block) - 1]}_branch{branch}"
+
+
+def copy_keras_applications_weights(source, target):
+    """Copy the weights of a ``keras.applications.ResNet50`` into a seed-layout ResNet-50.
+
+    Every layer of ``source`` with weights is matched by ``keras_applications_layer_name``
+    with the layer of ``target`` of that name, and its weights copied. Returns the number of
+    layers copied (107 for ResNet-50). Raises ValueError naming the layer when ``target``
+    lacks it or when the weight shapes differ.
+    """
+    copied = 0
+    for layer in source.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        name = keras_applications_layer_name(layer.name)
+        try:
+            twin = target.get_layer(name)
+        except ValueError:
+            raise ValueError(
+                f"Keras' layer '{layer.name}' should correspond to a layer named '{name}', "
+                "which the model lacks."
+            ) from None
+        shapes = [tuple(w.shape) for w in weights]
+        twin_shapes = [tuple(w.shape) for w in twin.get_weights()]
+        if shapes != twin_shapes:
+            raise ValueError(
+                f"Layer '{name}' has weights of shapes {twin_shapes}; Keras' "
+                f"'{layer.name}' has {shapes}."
+            )
+        twin.set_weights(weights)
+        copied += 1
+    return copied
