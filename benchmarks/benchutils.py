@@ -1,0 +1,70 @@
+"""What the benchmarks share: the machine's description and the one-line result format.
+
+Every benchmark ends with lines ``name: value unit``, one per figure, so that a run can be
+compared with the last one (``grep -h ': ' results/*.txt``).
+"""
+
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+
+def cpuinfo():
+    """(model name, MHz, set of flags) from /proc/cpuinfo; ('unknown', None, set()) elsewhere."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or "unknown", None, set()
+    model = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
+    mhz = re.search(r"^cpu MHz\s*:\s*([\d.]+)$", text, re.M)
+    flags = re.search(r"^flags\s*:\s*(.+)$", text, re.M)
+    return (model.group(1).strip() if model else "unknown",
+            float(mhz.group(1)) if mhz else None,
+            set(flags.group(1).split()) if flags else set())
+
+
+def cpu_count():
+    """CPUs this process may use (the affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count()
+
+
+def machine_line():
+    model, mhz, _ = cpuinfo()
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    load_text = f", load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}" if load else ""
+    freq = f" at {mhz:.0f} MHz" if mhz else ""
+    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}: {cpu_count()} CPUs, {model}{freq}"
+            f"{load_text}; Python {platform.python_version()}")
+
+
+def versions_line():
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    return f"TensorFlow {tf.__version__}, Keras {keras.__version__}, NumPy {np.__version__}"
+
+
+def result(name, value, unit, fmt="{:.4g}"):
+    """Print one result line: ``name: value unit``."""
+    print(f"{name}: {fmt.format(value)} {unit}", flush=True)
+
+
+def quiet_tensorflow():
+    import absl.logging
+    import tensorflow as tf
+
+    absl.logging.set_verbosity(absl.logging.ERROR)
+    tf.get_logger().setLevel("ERROR")
