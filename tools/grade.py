@@ -34,7 +34,7 @@ def main(argv=None):
                "-c", str(REPO_ROOT / "pyproject.toml"), "--tb=short", "-q",
                *map(str, notebooks)]
     result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-    report = result.stdout + result.stderr
+    report = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # no colours
 
     failures = failed_exercises(report)
     print("\n".join(f"  {nb.name}" for nb in notebooks), "\n", sep="")
@@ -55,7 +55,7 @@ def failed_exercises(report):
     """The graders' one-line messages found in nbval's report, in order, without repeats."""
     messages = []
     for match in re.finditer(r"AssertionError: ([^\n]+)", report):
-        message = re.sub(r"\x1b\[[0-9;]*m", "", match.group(1)).strip()
+        message = match.group(1).strip()
         if message not in messages:
             messages.append(message)
     return messages
