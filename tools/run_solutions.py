@@ -23,8 +23,9 @@ sys.path.insert(0, str(REPO_ROOT / "tools"))
 import make_learner_notebooks  # noqa: E402
 
 
-def execute(path, timeout=900):
-    """Execute the notebook at ``path`` in place; returns the seconds it took."""
+def run(path, timeout=900):
+    """Execute the notebook at ``path`` top to bottom as the course's tests do, writing
+    nothing; returns (the executed notebook, the seconds it took, kernel start included)."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -35,7 +36,12 @@ def execute(path, timeout=900):
     )
     start = time.perf_counter()
     client.execute()
-    seconds = time.perf_counter() - start
+    return nb, time.perf_counter() - start
+
+
+def execute(path, timeout=900):
+    """Execute the notebook at ``path`` in place; returns the seconds it took."""
+    nb, seconds = run(path, timeout)
     nb.nbformat, nb.nbformat_minor = 4, 4
     for cell in nb.cells:
         cell.pop("id", None)
