@@ -136,3 +136,18 @@ def test_learners_notebook_as_it_is_fails_at_its_first_exercise(path):
         f"{path.name} first failed at cell {executed[-1]}, not at the check cell {check_index}")
     message = str(failure.value)
     assert "AssertionError" in message and f"Exercise {exercise} is not written yet" in message
+
+
+def test_keep_output_cells_keep_their_outputs_and_others_are_cleared():
+    nb = nbformat.v4.new_notebook()
+    kept = nbformat.v4.new_code_cell("print('expected')", execution_count=3,
+                                     outputs=[nbformat.v4.new_output("stream", text="expected\n")])
+    kept.metadata["tags"] = ["keep-output"]
+    cleared = nbformat.v4.new_code_cell("print('mine')", execution_count=4,
+                                        outputs=[nbformat.v4.new_output("stream", text="mine\n")])
+    nb.cells = [kept, cleared]
+    learner = learner_notebook(nb)
+    assert learner.cells[0].outputs[0]["text"] == "expected\n"
+    assert learner.cells[0].execution_count is None
+    assert learner.cells[1].outputs == [] and learner.cells[1].execution_count is None
+    assert "editable" not in learner.cells[1].metadata
