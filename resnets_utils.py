@@ -384,32 +384,36 @@ def plot_prediction(image, probabilities, class_names=SIGN_NAMES):
 # ----------------------------------------------------------------------------- models
 
 
-def transfer_weights_by_name(source, target):
+def transfer_weights_by_name(source, target, rename=None):
     """Copy every layer's weights from ``source`` into the layer of the same name in ``target``.
 
-    Returns the number of layers copied. Raises ValueError naming the layer when ``target``
-    lacks a layer of ``source`` or when the two layers' weight shapes differ, which is how
-    an architecture that differs from the reference shows up.
+    ``rename``, when given, maps a layer name of ``source`` to the name of its counterpart
+    in ``target`` (e.g. ``keras_applications_layer_name``). Returns the number of layers
+    copied. Raises ValueError naming the layer when ``target`` lacks a layer of ``source``
+    or when the two layers' weight shapes differ, which is how an architecture that differs
+    from the reference shows up.
     """
     copied = 0
     for layer in source.layers:
         weights = layer.get_weights()
         if not weights:
             continue
+        name = rename(layer.name) if rename is not None else layer.name
+        counterpart = f" (the counterpart of '{layer.name}')" if name != layer.name else ""
         try:
-            twin = target.get_layer(layer.name)
+            twin = target.get_layer(name)
         except ValueError:
             raise ValueError(
-                f"The model has no layer named '{layer.name}'. Check the names of your "
-                "layers against the seed's (e.g. 'res2a_branch2a', 'bn2a_branch2a')."
+                f"The model has no layer named '{name}'{counterpart}. Check the names of "
+                "your layers against the seed's (e.g. 'res2a_branch2a', 'bn2a_branch2a')."
             ) from None
-        shapes = [w.shape for w in weights]
+        shapes = [tuple(w.shape) for w in weights]
         twin_shapes = [tuple(w.shape) for w in twin.get_weights()]
         if shapes != twin_shapes:
             raise ValueError(
-                f"Layer '{layer.name}' has weights of shapes {twin_shapes}, expected "
-                f"{shapes}: its filters, kernel size or input channels differ from "
-                "the reference ResNet-50."
+                f"Layer '{name}' has weights of shapes {twin_shapes}, expected "
+                f"{shapes}{counterpart}: its filters, kernel size or input channels "
+                "differ from the reference ResNet-50."
             )
         twin.set_weights(weights)
         copied += 1
@@ -565,30 +569,9 @@ def copy_keras_applications_weights(source, target):
     """Copy the weights of a ``keras.applications.ResNet50`` into a seed-layout ResNet-50.
 
     Every layer of ``source`` with weights is matched by ``keras_applications_layer_name``
-    with the layer of ``target`` of that name, and its weights copied. Returns the number of
-    layers copied (107 for ResNet-50). Raises ValueError naming the layer when ``target``
-    lacks it or when the weight shapes differ.
+    with the layer of ``target`` of that name, and its weights copied
+    (``transfer_weights_by_name``). Returns the number of layers copied (107 for
+    ResNet-50). Raises ValueError naming the layer when ``target`` lacks it or when the
+    weight shapes differ.
     """
-    copied = 0
-    for layer in source.layers:
-        weights = layer.get_weights()
-        if not weights:
-            continue
-        name = keras_applications_layer_name(layer.name)
-        try:
-            twin = target.get_layer(name)
-        except ValueError:
-            raise ValueError(
-                f"Keras' layer '{layer.name}' should correspond to a layer named '{name}', "
-                "which the model lacks."
-            ) from None
-        shapes = [tuple(w.shape) for w in weights]
-        twin_shapes = [tuple(w.shape) for w in twin.get_weights()]
-        if shapes != twin_shapes:
-            raise ValueError(
-                f"Layer '{name}' has weights of shapes {twin_shapes}; Keras' "
-                f"'{layer.name}' has {shapes}."
-            )
-        twin.set_weights(weights)
-        copied += 1
-    return copied
+    return transfer_weights_by_name(source, target, rename=keras_applications_layer_name)

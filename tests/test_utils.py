@@ -76,6 +76,13 @@ def test_transfer_weights_by_name_shape_mismatch():
         transfer_weights_by_name(small_model(filters=4), small_model(filters=5))
 
 
+def test_transfer_weights_by_name_with_a_rename():
+    source, target = small_model(name="conv_src"), small_model(name="conv_a")
+    assert transfer_weights_by_name(source, target, rename=lambda n: n.replace("src", "a")) == 3
+    with pytest.raises(ValueError, match=r"no layer named 'conv_x' \(the counterpart of 'conv_src'\)"):
+        transfer_weights_by_name(source, target, rename=lambda n: n.replace("src", "x"))
+
+
 def test_draw_model_without_graphviz_explains(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(resnets_utils.shutil, "which", lambda name: None)
     assert resnets_utils.draw_model(small_model(), to_file=tmp_path / "m.png") is None
