@@ -24,6 +24,7 @@ import re
 import numpy as np
 
 import resnets_model
+from resnets_graders.messages import not_written
 
 ALL_PASSED = "All tests passed."
 
@@ -169,10 +170,7 @@ def _run_traced(build):
 def _explain_error(name, error, trace, reference):
     """Turn an exception from the learner's code into one AssertionError."""
     if isinstance(error, NotImplementedError):
-        raise AssertionError(
-            f"Exercise {name} is not written yet: replace `raise NotImplementedError()` in "
-            f"the cell '# GRADED FUNCTION: {name}' with your code and run it again."
-        ) from None
+        raise AssertionError(not_written(name)) from None
     # The layers built before the error often show its cause (e.g. a 'valid' padding
     # that makes the addition's shapes differ): compare them with the reference first.
     reference_layers = _named_layers(reference)

@@ -12,6 +12,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from resnets_graders.messages import not_written
+
 EXERCISE = "layer_gradient_norms"
 
 
@@ -113,11 +115,7 @@ def _call_learner(layer_gradient_norms, model, X, Y, training):
     try:
         return layer_gradient_norms(model, X, Y, training=training)
     except NotImplementedError as error:
-        raise AssertionError(
-            f"Exercise {EXERCISE} is not written yet: replace `raise NotImplementedError()` "
-            "with your code between START CODE HERE and END CODE HERE, run that cell, "
-            "then run this check again."
-        ) from error
+        raise AssertionError(not_written(EXERCISE)) from error
     except Exception as error:  # any error of the learner's code, shown with its cause
         raise AssertionError(
             f"Exercise {EXERCISE} raised {type(error).__name__}: {error}. Called as "
