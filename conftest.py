@@ -1,6 +1,7 @@
 """pytest hooks shared by the unit tests and nbval's notebook runs (make test, make grade)."""
 
 import os
+import subprocess
 
 import pytest
 
@@ -23,3 +24,34 @@ def _offline():
     import resnets_utils
 
     resnets_utils.block_network()
+
+
+def _tracked_changes():
+    """`git status` of the tracked files, or None outside a git checkout."""
+    try:
+        result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                cwd=os.path.dirname(os.path.abspath(__file__)),
+                                capture_output=True, text=True, timeout=60)
+    except OSError:
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def pytest_sessionstart(session):
+    session.config._tracked_before = _tracked_changes()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when a test or a notebook modified a tracked file: a learner's clone must
+    stay clean (`git pull` would conflict otherwise)."""
+    before = getattr(session.config, "_tracked_before", None)
+    after = _tracked_changes()
+    if before is None or after is None or before == after:
+        return
+    changed = sorted(set(after.splitlines()) - set(before.splitlines()))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = ("FAILED: the run modified tracked files (no test or notebook may):\n  "
+               + "\n  ".join(changed or after.splitlines()))
+    if reporter is not None:
+        reporter.write_line(message, red=True, bold=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -31,6 +31,8 @@ def test_readme_names_every_notebook_and_the_two_commands():
     for name in NOTEBOOKS:
         assert name in readme, f"README.md does not list {name}"
     assert "make lab" in readme and "make test" in readme and "make grade NB=02" in readme
+    for without_make in ("python course.py lab", "python course.py test", "py course.py lab"):
+        assert without_make in readme, f"README.md does not give {without_make!r}"
 
 
 def test_ci_runs_exactly_make_test():
@@ -55,31 +57,39 @@ def free_port():
 
 
 def test_jupyterlab_serves_the_notebooks(tmp_path):
-    """What `make lab` starts: JupyterLab on notebooks/, answering over HTTP."""
+    """What `make lab` starts: JupyterLab on the learners' notebooks, solutions hidden, the
+    course's kernel as the default, answering over HTTP."""
+    import course
+
     port, token = free_port(), "resnets-test"
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path), "JUPYTER_PREFER_ENV_PATH": "1"}
+    env = {**course.course_environment(), "JUPYTER_RUNTIME_DIR": str(tmp_path)}
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser",
-         "--notebook-dir=notebooks", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
-         f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False"],
+        course.lab_command(extra=["--no-browser", f"--port={port}", "--ip=127.0.0.1",
+                                  f"--IdentityProvider.token={token}"]),
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def get(path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}?token={token}",
+                                    timeout=10) as r:
+            return r.status, r.read()
+
     try:
         deadline, listing = time.monotonic() + 60, None
         while time.monotonic() < deadline and listing is None:
             try:
-                with urllib.request.urlopen(
-                        f"http://127.0.0.1:{port}/api/contents/?token={token}", timeout=5) as r:
-                    listing = json.load(r)
+                listing = json.loads(get("/api/contents/")[1])
             except OSError:
                 time.sleep(0.5)
         assert listing is not None, "JupyterLab did not answer within 60 s"
         names = {item["name"] for item in listing["content"]}
-        assert set(NOTEBOOKS) <= names and "solutions" in names
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=10) as r:
-            assert r.status == 200 and re.search(rb"JupyterLab", r.read())
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}",
-                                    timeout=10) as r:
-            assert "python3" in json.load(r)["kernelspecs"]
+        assert set(NOTEBOOKS) <= names
+        assert "solutions" not in names, "learners should not see the solutions one click away"
+        status, page = get("/lab")
+        assert status == 200 and re.search(rb"JupyterLab", page)
+        kernelspecs = json.loads(get("/api/kernelspecs")[1])
+        assert kernelspecs["default"] == "resnets"
+        assert kernelspecs["kernelspecs"]["resnets"]["spec"]["display_name"] == (
+            "Residual Networks (TF 2.21)")
     finally:
         server.terminate()
         server.wait(timeout=30)
