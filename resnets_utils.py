@@ -19,6 +19,61 @@ from pathlib import Path
 # with a lower level to see them again).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+TENSORFLOW_VERSION = "2.21"
+COURSE_KERNEL = "Residual Networks (TF 2.21)"
+KERNEL_HELP = (
+    f"Run the notebooks in the course's kernel: in JupyterLab choose Kernel > Change Kernel... "
+    f"> '{COURSE_KERNEL}', or start JupyterLab from the course's folder with `make lab` (or "
+    f"`python course.py lab`), which selects it."
+)
+
+
+class CourseEnvironmentError(RuntimeError):
+    """This Python cannot run the course (wrong kernel, backend or TensorFlow version)."""
+
+
+def check_environment():
+    """Make sure this Python can run the course, before Keras is imported.
+
+    Keras 3 runs on several backends; the course's models, graders and pretrained model
+    are Keras on TensorFlow. When ``KERAS_BACKEND`` is unset it is set to "tensorflow" here
+    (so a ``~/.keras/keras.json`` naming another backend does not apply). Raises
+    CourseEnvironmentError, saying what is wrong and how to pick the course's kernel, when
+    ``KERAS_BACKEND`` names another backend, when Keras was already imported with one,
+    or when TensorFlow is missing or not version 2.21.
+    """
+    import sys
+    from importlib import metadata
+
+    backend = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if backend != "tensorflow":
+        raise CourseEnvironmentError(
+            f"KERAS_BACKEND is set to {backend!r}, but the course's models are Keras on "
+            "TensorFlow. Unset it (or set it to 'tensorflow') where you start Jupyter, then "
+            f"restart the kernel. {KERNEL_HELP}"
+        )
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "backend") and keras.backend.backend() != "tensorflow":
+        raise CourseEnvironmentError(
+            f"Keras was imported with the {keras.backend.backend()!r} backend before "
+            f"resnets_utils; the course needs TensorFlow. Restart the kernel. {KERNEL_HELP}"
+        )
+    try:
+        installed = metadata.version("tensorflow")
+    except metadata.PackageNotFoundError:
+        raise CourseEnvironmentError(
+            f"TensorFlow is not installed in this kernel's Python ({sys.executable}). "
+            f"{KERNEL_HELP}"
+        ) from None
+    if ".".join(installed.split(".")[:2]) != TENSORFLOW_VERSION:
+        raise CourseEnvironmentError(
+            f"This kernel has TensorFlow {installed}; the course is written and tested for "
+            f"TensorFlow {TENSORFLOW_VERSION}. {KERNEL_HELP}"
+        )
+
+
+check_environment()
+
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -56,7 +111,8 @@ class DatasetError(ValueError):
 def setup_notebook(seed=0):
     """Prepare a notebook: quiet TensorFlow, seed everything, deterministic ops, plot style.
 
-    Seeds Python's ``random``, NumPy and Keras (hence TensorFlow) with ``seed`` and turns
+    Lets TensorFlow compute on every core (``use_all_cores``). Seeds Python's ``random``,
+    NumPy and Keras (hence TensorFlow) with ``seed`` and turns
     on TensorFlow's op determinism, so that a notebook gives the same numbers each time it
     runs on the same kind of machine. Sets a readable Matplotlib style. When the
     environment variable ``RESNETS_NO_NETWORK`` is set (the tests set it), any attempt to
@@ -69,6 +125,7 @@ def setup_notebook(seed=0):
 
     absl.logging.set_verbosity(absl.logging.ERROR)
     tf.get_logger().setLevel("ERROR")
+    use_all_cores()
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)
@@ -88,6 +145,36 @@ def setup_notebook(seed=0):
     np.set_printoptions(precision=4, suppress=True)
     if os.environ.get("RESNETS_NO_NETWORK"):
         block_network()
+
+
+def cpu_count():
+    """The number of CPUs this process may run on (its affinity mask, where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def use_all_cores():
+    """Let TensorFlow run each operation on all the CPUs this process may use.
+
+    Left to itself, TensorFlow 2.21 sizes its thread pool for one operation from the
+    physical cores it detects, and on small virtual machines (2 vCPUs) it was measured to
+    run a ResNet-50 training step on one of them, 1.9 times slower (benchmarks/README.md).
+    Must run before TensorFlow executes its first operation; afterwards its thread pools
+    are fixed, and this returns False (and changes nothing). Returns True when set.
+    """
+    import tensorflow as tf
+
+    threads = cpu_count()
+    try:
+        if tf.config.threading.get_intra_op_parallelism_threads() != threads:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+        if tf.config.threading.get_inter_op_parallelism_threads() != min(threads, 2):
+            tf.config.threading.set_inter_op_parallelism_threads(min(threads, 2))
+    except RuntimeError:  # TensorFlow already ran an operation
+        return False
+    return True
 
 
 def block_network():
@@ -244,43 +331,95 @@ def convert_to_one_hot(Y, C):
 # ----------------------------------------------------------------------------- images
 
 
-def load_image(path, size=64):
-    """Load a photo as the model's input.
+# The first bytes of HEIF files (iPhone photos: .heic): "ftyp" at byte 4, then a brand.
+HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
+               b"mif1", b"msf1")
 
-    Any image Pillow reads (JPEG, PNG, ...), any size, RGB, RGBA or grey: it is converted
-    to RGB (transparency composited on white), centre-cropped to a square and resized.
+
+class ImageLoadError(ValueError):
+    """A photo cannot be used as the model's input; the message says why and what to do."""
+
+
+def load_image(path, size=64):
+    """Load a photo as the model's input, the way a camera meant it to be seen.
+
+    Any image Pillow reads (JPEG, PNG, WebP, ...), any size: the EXIF orientation that
+    phones record is applied (a portrait photo stays upright), 16-bit images are scaled to
+    8 bits (not clipped), transparency is composited on white, grey images become RGB.
+    The picture is then centre-cropped to a square and resized with Lanczos filtering.
+
+    Arguments:
+    path -- the photo's file
+    size -- side of the model's input in pixels (64 for the course's ResNet-50)
 
     Returns:
-    (original, x) -- ``original`` the square RGB image as uint8 (H, W, 3) for display,
+    (original, x) -- ``original`` the square RGB photo as uint8 (H, H, 3) for display,
     ``x`` float32 (1, size, size, 3) with values in [0, 1], ready for ``model.predict``
+    (``x[0]`` is exactly what the model sees)
+
+    Raises FileNotFoundError when there is no file at ``path``, and ImageLoadError when the
+    file is not an image Pillow can read, is an iPhone HEIC photo, or is cut off (an
+    incomplete download or copy); each message says what to do.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"No image at {path}. Put your photo in the images/ folder and set "
-            "`img_path` to its file name, e.g. 'images/my_photo.jpg'."
+            "`img_path` to its file name, e.g. resnets_utils.IMAGES_DIR / 'my_photo.jpg'."
         )
     try:
-        img = Image.open(path)
-        img.load()
+        with Image.open(path) as opened:
+            opened.load()
+            img = ImageOps.exif_transpose(opened)
     except UnidentifiedImageError:
-        raise ValueError(
+        with open(path, "rb") as f:
+            head = f.read(12)
+        if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+            raise ImageLoadError(
+                f"{path} is a HEIC photo (the iPhone's default format), which Pillow cannot "
+                "read. Export it as JPEG: on the iPhone set Settings > Camera > Formats > "
+                "Most Compatible, or open it in Photos (macOS) or Preview and use File > "
+                "Export > JPEG, or share it by mail or AirDrop, which converts it."
+            ) from None
+        raise ImageLoadError(
             f"{path} is not an image Pillow can read. Use a JPEG or PNG photo."
         ) from None
-    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        img = Image.new("RGB", rgba.size, (255, 255, 255))
-        img.paste(rgba, mask=rgba.getchannel("A"))
-    else:
-        img = img.convert("RGB")
+    except (OSError, SyntaxError) as error:
+        raise ImageLoadError(
+            f"{path} could not be read to the end ({error}): the file is incomplete or "
+            "damaged, e.g. a download or copy that stopped early. Copy or download it again."
+        ) from None
+    img = _to_rgb(img)
     side = min(img.size)
     left, top = (img.width - side) // 2, (img.height - side) // 2
     img = img.crop((left, top, left + side, top + side))
     small = img.resize((size, size), Image.Resampling.LANCZOS)
     x = np.asarray(small, dtype=np.float32)[np.newaxis] / 255.0
     return np.asarray(img), x
+
+
+def _to_rgb(img):
+    """An 8-bit RGB copy of a Pillow image of any mode (16-bit and float images scaled)."""
+    from PIL import Image
+
+    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        values = np.asarray(img, dtype=np.float64)
+        if img.mode.startswith("I;16") or values.max(initial=0) > 255:
+            full_scale = 65535.0 if values.max(initial=0) <= 65535 else values.max()
+        elif img.mode == "F" and values.max(initial=0) <= 1.0:
+            full_scale = 1.0
+        else:
+            full_scale = 255.0
+        grey = np.clip(np.rint(values / full_scale * 255.0), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        rgb = Image.new("RGB", rgba.size, (255, 255, 255))
+        rgb.paste(rgba, mask=rgba.getchannel("A"))
+        return rgb
+    return img.convert("RGB")
 
 
 def plot_samples(X, Y, n_per_class=6, seed=0, title="SIGNS samples"):
@@ -354,22 +493,33 @@ def show_as_jpeg(fig, quality=85):
     display(DisplayImage(data=buffer.getvalue(), format="jpeg"))
 
 
-def plot_prediction(image, probabilities, class_names=SIGN_NAMES):
-    """Show a photo beside a bar chart of the model's class probabilities.
+def plot_prediction(image, probabilities, model_input=None, class_names=SIGN_NAMES):
+    """Show a photo, the picture the model received, and the model's class probabilities.
 
     Arguments:
     image -- the photo, uint8 (H, W, 3)
     probabilities -- the model's softmax output for it, shape (C,) or (1, C)
+    model_input -- optional: what the model received, (64, 64, 3) or (1, 64, 64, 3) with
+                   values in [0, 1] (``load_image``'s ``x``); drawn pixel for pixel
+    class_names -- one label per class, for the bars
     """
     import matplotlib.pyplot as plt
 
     p = np.asarray(probabilities).reshape(-1)
     predicted = int(np.argmax(p))
-    fig, (ax_img, ax_bar) = plt.subplots(1, 2, figsize=(11, 4.2),
-                                         gridspec_kw={"width_ratios": [1, 1.4]})
+    panels = 3 if model_input is not None else 2
+    ratios = [1, 1, 1.9] if panels == 3 else [1, 1.9]
+    fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels, 4.2), layout="constrained",
+                             gridspec_kw={"width_ratios": ratios})
+    ax_img, ax_bar = axes[0], axes[-1]
     ax_img.imshow(image)
     ax_img.set_axis_off()
-    ax_img.set_title("your image")
+    ax_img.set_title(f"your photo ({image.shape[1]}x{image.shape[0]})")
+    if model_input is not None:
+        seen = np.asarray(model_input).reshape(np.shape(model_input)[-3:])
+        axes[1].imshow(np.clip(seen, 0, 1), interpolation="nearest")
+        axes[1].set_axis_off()
+        axes[1].set_title(f"what the model sees ({seen.shape[1]}x{seen.shape[0]})")
     colors = ["tab:orange" if c == predicted else "tab:blue" for c in range(len(p))]
     ax_bar.barh(range(len(p)), p, color=colors)
     ax_bar.set_yticks(range(len(p)), class_names[:len(p)])
@@ -377,7 +527,6 @@ def plot_prediction(image, probabilities, class_names=SIGN_NAMES):
     ax_bar.set_xlim(0, 1)
     ax_bar.set_xlabel("probability")
     ax_bar.set_title(f"prediction: {predicted} (p = {p[predicted]:.2f})")
-    fig.tight_layout()
     show_as_jpeg(fig)
 
 
@@ -405,7 +554,7 @@ def transfer_weights_by_name(source, target, rename=None):
         except ValueError:
             raise ValueError(
                 f"The model has no layer named '{name}'{counterpart}. Check the names of "
-                "your layers against the seed's (e.g. 'res2a_branch2a', 'bn2a_branch2a')."
+                "your layers against the reference's (e.g. 'res2a_branch2a', 'bn2a_branch2a')."
             ) from None
         shapes = [tuple(w.shape) for w in weights]
         twin_shapes = [tuple(w.shape) for w in twin.get_weights()]
@@ -455,7 +604,8 @@ def plot_residual_block(kind="identity", to_file=None):
     Arguments:
     kind -- "identity" (the shortcut carries the input unchanged) or "convolutional" (the
             shortcut has a 1x1 convolution with stride s and a BatchNorm)
-    to_file -- where to save the figure as PNG (default ``images/{kind}_block.png``)
+    to_file -- where to save the figure as PNG, if anywhere (the notebooks only show it;
+               ``images/{kind}_block.png`` were saved this way)
 
     The main path runs left to right along the bottom, in its three components; the
     shortcut runs along the top and joins the main path at the addition.
@@ -465,7 +615,6 @@ def plot_residual_block(kind="identity", to_file=None):
 
     if kind not in ("identity", "convolutional"):
         raise ValueError(f"kind must be 'identity' or 'convolutional', not {kind!r}.")
-    to_file = Path(to_file) if to_file is not None else IMAGES_DIR / f"{kind}_block.png"
     stride = "\nstride s" if kind == "convolutional" else ""
     colors = {"conv": "#9ecae1", "bn": "#fdd0a2", "relu": "#c7e9c0", "add": "#e0e0e0"}
     main = [
@@ -535,7 +684,8 @@ def plot_residual_block(kind="identity", to_file=None):
     ax.set_aspect("equal")
     ax.set_axis_off()
     fig.tight_layout()
-    fig.savefig(to_file, bbox_inches="tight")
+    if to_file is not None:
+        fig.savefig(to_file, bbox_inches="tight")
     plt.show()
 
 
@@ -543,7 +693,7 @@ def plot_residual_block(kind="identity", to_file=None):
 
 
 def keras_applications_layer_name(name):
-    """The seed's name for a layer of ``keras.applications.ResNet50``, or None.
+    """The reference's name for a layer of ``keras.applications.ResNet50``, or None.
 
     ``conv1_conv`` -> ``conv1``, ``conv1_bn`` -> ``bn_conv1``, ``predictions`` -> ``fc6``
     (six classes), and in the blocks ``conv{S}_block{N}_{i}_conv`` -> ``res{S}{letter}_branch
@@ -566,7 +716,8 @@ def keras_applications_layer_name(name):
 
 
 def copy_keras_applications_weights(source, target):
-    """Copy the weights of a ``keras.applications.ResNet50`` into a seed-layout ResNet-50.
+    """Copy the weights of a ``keras.applications.ResNet50`` into a ResNet-50 of the reference's
+    layout (``resnets_model.ResNet50``).
 
     Every layer of ``source`` with weights is matched by ``keras_applications_layer_name``
     with the layer of ``target`` of that name, and its weights copied

@@ -171,6 +171,13 @@ def _explain_error(name, error, trace, reference):
     """Turn an exception from the learner's code into one AssertionError."""
     if isinstance(error, NotImplementedError):
         raise AssertionError(not_written(name)) from None
+    if "KerasTensor cannot be used as input to a TensorFlow function" in str(error):
+        raise AssertionError(
+            f"Exercise {name} calls a TensorFlow function (tf.nn.relu, tf.add, tf.concat, "
+            "...) on a Keras tensor. A functional Keras model is built from Keras layers "
+            "and operations only: use keras.layers (Activation('relu'), Add()) or keras.ops "
+            "(keras.ops.relu, keras.ops.add), not tf.*."
+        ) from None
     # The layers built before the error often show its cause (e.g. a 'valid' padding
     # that makes the addition's shapes differ): compare them with the reference first.
     reference_layers = _named_layers(reference)
@@ -525,7 +532,7 @@ def _describe(op):
 
 
 def _is_named(op):
-    """Layers whose name the seed fixes (convolutions, BatchNorms, pooling, dense)."""
+    """Layers whose name the original assignment fixes (convolutions, BatchNorms, pooling, dense)."""
     return _SEED_NAME.fullmatch(op.name) is not None
 
 

@@ -9,6 +9,7 @@ import re
 
 import keras
 import pytest
+import tensorflow as tf
 from keras.initializers import glorot_uniform
 from keras.layers import (
     Activation,
@@ -39,7 +40,7 @@ def _conv(filters, kernel, strides, padding, name, initializer=None):
 def make_identity_block(padding_2b="same", kernel_2a=(1, 1), kernel_2b=None, relu_2b=True,
                         relu_2c=False, final_relu=True, add_before_bn=False, axis=3,
                         name_2b="2b", filters_2c=None, initializer_2b=None,
-                        add_self=False, ops_relu=False):
+                        add_self=False, ops_relu=False, tf_relu=False, tf_add=False):
     """The reference identity block, with one change given by the keyword arguments."""
 
     def identity_block(X, f, filters, stage, block):
@@ -64,9 +65,12 @@ def make_identity_block(padding_2b="same", kernel_2a=(1, 1), kernel_2b=None, rel
             X = BatchNormalization(axis=3, name=bn_name_base + "2c")(X)
             if relu_2c:
                 X = Activation("relu")(X)
-            X = Add()([X, X]) if add_self else X_shortcut + X
+            if tf_add:
+                X = tf.add(X, X_shortcut)
+            else:
+                X = Add()([X, X]) if add_self else X_shortcut + X
         if final_relu:
-            X = Activation("relu")(X)
+            X = tf.nn.relu(X) if tf_relu else Activation("relu")(X)
         return X
 
     return identity_block
@@ -194,6 +198,15 @@ def test_identity_block_accepts_ops_relu_and_plus(capsys):
 ])
 def test_identity_block_mistakes(mistake, message):
     with pytest.raises(AssertionError, match=r"^Exercise identity_block.*" + message):
+        check_identity_block(make_identity_block(**mistake))
+
+
+@pytest.mark.parametrize("mistake", [dict(tf_relu=True), dict(tf_add=True)],
+                         ids=["tf.nn.relu", "tf.add"])
+def test_identity_block_with_tensorflow_functions_says_use_keras_layers(mistake):
+    """tf.* functions cannot take the symbolic tensors of a functional model (Keras 3)."""
+    with pytest.raises(AssertionError, match=r"^Exercise identity_block calls a TensorFlow "
+                       r"function .* use keras\.layers .* or keras\.ops .*not tf\.\*\.$"):
         check_identity_block(make_identity_block(**mistake))
 
 

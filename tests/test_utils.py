@@ -47,6 +47,83 @@ def test_load_image_not_an_image(tmp_path):
         load_image(path)
 
 
+def portrait_photo_stored_sideways(path):
+    """A phone photo taken in portrait: the pixels lie sideways (wide), with EXIF tag 6
+    ("rotate 90 degrees clockwise to view"). Upright, its top half is red, bottom blue."""
+    upright = Image.new("RGB", (60, 100), (220, 0, 0))
+    upright.paste((0, 0, 220), (0, 50, 60, 100))
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # what the sensor wrote: 100x60
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored.save(path, exif=exif)
+
+
+def test_load_image_applies_the_exif_orientation(tmp_path):
+    path = tmp_path / "portrait.jpg"
+    portrait_photo_stored_sideways(path)
+    original, x = load_image(path, size=8)
+    assert original.shape == (60, 60, 3)  # cropped from a 60x100 upright picture
+    top, bottom = x[0, 0, 4], x[0, -1, 4]
+    assert top[0] > 0.7 and top[2] < 0.2, f"top of the picture is not red: {top}"
+    assert bottom[2] > 0.7 and bottom[0] < 0.2, f"bottom of the picture is not blue: {bottom}"
+
+
+def test_load_image_scales_16_bit_grey_instead_of_clipping(tmp_path):
+    path = tmp_path / "grey16.png"
+    ramp = np.linspace(0, 65535, 64 * 64).reshape(64, 64).astype(np.uint16)
+    Image.fromarray(ramp).save(path)
+    assert Image.open(path).mode.startswith("I")
+    _, x = load_image(path)
+    assert x.min() < 0.05 and x.max() > 0.95, "16-bit values were clipped, not scaled"
+    np.testing.assert_allclose(x[0, 32, 32, 0], ramp[32, 32] / 65535, atol=0.02)
+    np.testing.assert_array_equal(x[..., 0], x[..., 2])  # grey stays grey
+
+
+def test_load_image_truncated_file_says_what_happened(tmp_path):
+    path = tmp_path / "cut.jpg"
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (200, 200, 3), dtype=np.uint8)).save(path, quality=95)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(resnets_utils.ImageLoadError, match=r"incomplete.*again") as error:
+        load_image(path)
+    assert "Traceback" not in str(error.value)
+
+
+def test_load_image_heic_says_how_to_export_a_jpeg(tmp_path):
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(64))
+    with pytest.raises(resnets_utils.ImageLoadError, match=r"HEIC.*JPEG"):
+        load_image(path)
+
+
+def test_plot_prediction_shows_what_the_model_sees(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    shown = []
+    monkeypatch.setattr(resnets_utils, "show_as_jpeg", shown.append)
+    photo = np.zeros((120, 120, 3), np.uint8)
+    x = np.full((1, 64, 64, 3), 0.5, np.float32)
+    resnets_utils.plot_prediction(photo, np.eye(6)[2], model_input=x)
+    titles = [ax.get_title() for ax in shown[0].axes]
+    assert titles[1] == "what the model sees (64x64)" and titles[2].startswith("prediction: 2")
+    assert shown[0].axes[1].images[0].get_array().shape == (64, 64, 3)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_another_keras_backend_is_refused_with_the_way_out(backend):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", "import resnets_utils"], capture_output=True,
+                            text=True, env={**__import__("os").environ, "KERAS_BACKEND": backend})
+    assert result.returncode == 1
+    assert "CourseEnvironmentError" in result.stderr
+    assert f"KERAS_BACKEND is set to '{backend}'" in result.stderr
+    assert "Residual Networks (TF 2.21)" in result.stderr and "make lab" in result.stderr
+
+
 def small_model(filters=4, name="conv_a"):
     import keras
 
