@@ -60,3 +60,33 @@ def test_grade_says_what_is_wrong_with_a_mistake(tmp_path):
 def test_grade_without_a_matching_notebook(tmp_path):
     result = grade(tmp_path, prefix="07")
     assert result.returncode == 2 and "make grade NB=02" in result.stderr
+
+
+def test_grade_reads_only_the_course_notebook_and_names_it(tmp_path):
+    """A backup the tools advise (.mine.ipynb) and an Untitled notebook are never graded."""
+    learner_copy(tmp_path, edit=lambda source: solved_exercise())
+    shutil.copy(LEARNER, tmp_path / "02_identity_block.mine.ipynb")  # unwritten exercise
+    shutil.copy(LEARNER, tmp_path / "Untitled.ipynb")
+    shutil.copy(LEARNER, tmp_path / "02_Untitled1.ipynb")
+    result = grade(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert str((tmp_path / LEARNER.name).resolve()) in result.stdout
+    assert ".mine" not in result.stdout and "Untitled" not in result.stdout
+
+
+def test_grade_stops_after_the_last_check(tmp_path):
+    """Cells after the last graded check are not run: a failure there does not count."""
+    learner_copy(tmp_path, edit=lambda source: solved_exercise())
+    nb = nbformat.read(tmp_path / LEARNER.name, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('not graded')"))
+    nbformat.write(nb, tmp_path / LEARNER.name)
+    result = grade(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_grading_leaves_the_learners_file_unchanged(tmp_path):
+    learner_copy(tmp_path)
+    before = (tmp_path / LEARNER.name).read_bytes()
+    grade(tmp_path)
+    assert (tmp_path / LEARNER.name).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [LEARNER.name]

@@ -151,3 +151,30 @@ def test_keep_output_cells_keep_their_outputs_and_others_are_cleared():
     assert learner.cells[0].execution_count is None
     assert learner.cells[1].outputs == [] and learner.cells[1].execution_count is None
     assert "editable" not in learner.cells[1].metadata
+
+
+def test_a_kept_figure_moves_below_the_cell_so_it_stays_beside_the_learners_own():
+    nb = nbformat.v4.new_notebook()
+    png = "iVBORw0KGgo="  # any base64 PNG payload
+    figure = nbformat.v4.new_output("display_data", data={"image/png": png,
+                                                           "text/plain": "<Figure>"})
+    text = nbformat.v4.new_output("stream", text="final loss 0.61\n")
+    plot = nbformat.v4.new_code_cell("plot()", execution_count=7, outputs=[text, figure])
+    plot.metadata["tags"] = ["keep-output"]
+    nb.cells = [plot, nbformat.v4.new_markdown_cell("Next section.")]
+    learner = learner_notebook(nb)
+    assert [c.cell_type for c in learner.cells] == ["code", "markdown", "markdown"]
+    assert learner.cells[0].outputs == [text], "the figure stays in the code cell too"
+    expected = learner.cells[1]
+    assert "expected-figure" in expected.metadata["tags"]
+    assert expected.source.startswith("**Expected figure**")
+    (name, attachment), = expected.attachments.items()
+    assert attachment == {"image/png": png} and f"(attachment:{name})" in expected.source
+    nbformat.validate(learner)
+
+
+def test_every_learners_notebook_asks_for_the_course_kernel():
+    for path in LEARNERS:
+        spec = nbformat.read(path, as_version=4).metadata["kernelspec"]
+        assert spec["name"] == "resnets", path.name
+        assert spec["display_name"] == "Residual Networks (TF 2.21)", path.name

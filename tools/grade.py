@@ -1,8 +1,13 @@
-"""Grade a learner's notebooks: run them top to bottom with nbval in lax mode, then say which
-exercise fails and why, in one line each.
+"""Grade a learner's notebooks: run each one up to its last graded check with nbval in lax
+mode, then say which exercise fails and why, in one line each.
 
-    python tools/grade.py            # every notebooks/NN_*.ipynb
-    python tools/grade.py 02         # the notebook(s) whose name starts with 02
+    python tools/grade.py            # every course notebook in notebooks/ (01_..., 02_..., ...)
+    python tools/grade.py 02         # only notebooks/02_identity_block.ipynb
+
+Only the course's own notebooks are graded, under their own names: a backup such as
+``02_identity_block.mine.ipynb`` or an ``Untitled.ipynb`` is never picked up. The cells after
+a notebook's last check cell hold no exercise, so grading stops there; the notebook is
+copied to a temporary folder for that, and the learner's file is only read.
 """
 
 import argparse
@@ -10,9 +15,26 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import nbformat
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
+
+
+def course_notebook_names():
+    """The file names of the course's notebooks, e.g. ['01_vanishing_gradients.ipynb', ...]."""
+    return sorted(p.name for p in SOLUTIONS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def up_to_last_check(nb):
+    """``nb`` without the cells after its last cell tagged ``check`` (unchanged if none)."""
+    checks = [i for i, cell in enumerate(nb.cells) if "check" in cell.metadata.get("tags", [])]
+    if checks:
+        nb.cells = nb.cells[:checks[-1] + 1]
+    return nb
 
 
 def main(argv=None):
@@ -22,22 +44,31 @@ def main(argv=None):
                         help="folder of the learner's notebooks (default: notebooks/)")
     args = parser.parse_args(argv)
 
-    notebooks = sorted(p for p in args.dir.glob(f"{args.prefix}*.ipynb") if p.is_file())
+    names = [n for n in course_notebook_names() if n.startswith(args.prefix)]
+    notebooks = [args.dir / n for n in names if (args.dir / n).is_file()]
     if not notebooks:
-        print(f"No notebook in {args.dir} starts with '{args.prefix}'. "
-              "Try e.g. `make grade NB=02`.", file=sys.stderr)
+        wanted = ", ".join(names) or f"a course notebook whose name starts with '{args.prefix}'"
+        print(f"Nothing to grade: {args.dir} has no {wanted}. Name a notebook by its number, "
+              "e.g. `make grade NB=02` (or `python course.py grade 02`).", file=sys.stderr)
         return 2
 
-    env = {**os.environ, "RESNETS_NO_NETWORK": "1"}
-    command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-               "-p", "no:cacheprovider", "-o", "testpaths=", "--rootdir", str(REPO_ROOT),
-               "-c", str(REPO_ROOT / "pyproject.toml"), "--tb=short", "-q",
-               *map(str, notebooks)]
-    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="resnets-grade-") as folder:
+        copies = []
+        for notebook in notebooks:
+            copy = Path(folder) / notebook.name
+            nbformat.write(up_to_last_check(nbformat.read(notebook, as_version=4)), copy)
+            copies.append(copy)
+        env = {**os.environ, "RESNETS_NO_NETWORK": "1", "KERAS_BACKEND": "tensorflow"}
+        command = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+                   "-p", "no:cacheprovider", "-o", "testpaths=", "--rootdir", str(REPO_ROOT),
+                   "-c", str(REPO_ROOT / "pyproject.toml"), "--tb=short", "-q",
+                   *map(str, copies)]
+        result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True,
+                                text=True)
     report = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # no colours
 
+    print("Graded:", *(f"  {nb.resolve()}" for nb in notebooks), "", sep="\n")
     failures = failed_exercises(report)
-    print("\n".join(f"  {nb.name}" for nb in notebooks), "\n", sep="")
     if result.returncode == 0:
         print(f"All exercises pass in {len(notebooks)} notebook(s).")
         return 0

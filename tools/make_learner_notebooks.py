@@ -3,8 +3,11 @@
 In every code cell, each region from a line ``### BEGIN SOLUTION`` to a line
 ``### END SOLUTION`` becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at
 the marker's indentation. Outputs and execution counts are cleared, except in cells tagged
-``keep-output`` (the expected outputs learners should see). Cells tagged ``check`` (the
-graders' cells) are locked: JupyterLab will not let them be edited or deleted.
+``keep-output`` (the expected outputs learners should see): their text stays in place, and
+each figure they drew moves into a markdown cell of its own just below, "Expected figure",
+so that it stays next to the learner's own figure once they run the cell. Cells tagged
+``check`` (the graders' cells) are locked: JupyterLab will not let them be edited or
+deleted. Every notebook asks for the course's kernel, "Residual Networks (TF 2.21)".
 
 A learner's work is never overwritten: ``notebooks/.generated.json`` records a hash of
 each notebook as this command last wrote it; a notebook that differs from that (a learner
@@ -30,6 +33,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
 LEARNERS_DIR = REPO_ROOT / "notebooks"
 RECORD_NAME = ".generated.json"
+
+KERNELSPEC = {"name": "resnets", "display_name": "Residual Networks (TF 2.21)",
+              "language": "python"}
+EXPECTED_FIGURE = ("**Expected figure** (from the solved notebook; yours appears in the "
+                   "output above once you run the cell):")
 
 BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
@@ -57,8 +65,10 @@ def strip_solutions(source, where="cell"):
 def learner_notebook(solution_nb, name="notebook"):
     """Build the learners' version of an instructors' notebook (a new NotebookNode)."""
     nb = copy.deepcopy(solution_nb)
+    cells = []
     for index, cell in enumerate(nb.cells):
         cell.pop("id", None)
+        cells.append(cell)
         tags = cell.get("metadata", {}).get("tags", [])
         if cell.cell_type != "code":
             continue
@@ -69,12 +79,32 @@ def learner_notebook(solution_nb, name="notebook"):
         for output in cell.outputs:
             if "execution_count" in output:
                 output["execution_count"] = None
+        figures = [output for output in cell.outputs if "image/png" in output.get("data", {})]
+        if figures:
+            cell.outputs = [output for output in cell.outputs if output not in figures]
+            cells.append(expected_figures_cell(figures, f"cell{index}"))
         if "check" in tags:
             cell.metadata["editable"] = False
             cell.metadata["deletable"] = False
+    nb.cells = cells
     nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.nbformat, nb.nbformat_minor = 4, 4  # no cell ids: stable files, clean diffs
     return nb
+
+
+def expected_figures_cell(figures, stem):
+    """A markdown cell showing the PNG figures of ``figures`` (display outputs) as attachments."""
+    attachments, lines = {}, [EXPECTED_FIGURE, ""]
+    for number, output in enumerate(figures):
+        filename = f"{stem}_expected_{number}.png"
+        attachments[filename] = {"image/png": output["data"]["image/png"]}
+        lines.append(f"![expected figure {number + 1}](attachment:{filename})")
+    cell = nbformat.v4.new_markdown_cell("\n".join(lines))
+    cell.pop("id", None)
+    cell["attachments"] = attachments
+    cell.metadata["tags"] = ["expected-figure"]
+    return cell
 
 
 def render(nb):

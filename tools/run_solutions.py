@@ -43,6 +43,7 @@ def execute(path, timeout=900):
     """Execute the notebook at ``path`` in place; returns the seconds it took."""
     nb, seconds = run(path, timeout)
     nb.nbformat, nb.nbformat_minor = 4, 4
+    nb.metadata["kernelspec"] = dict(make_learner_notebooks.KERNELSPEC)
     for cell in nb.cells:
         cell.pop("id", None)
         cell.metadata.pop("execution", None)
