@@ -1,8 +1,9 @@
-"""The course's reference ResNet-50 (He et al., 2015), in the seed assignment's form.
+"""The course's reference ResNet-50 (He et al., 2015), in the form of the original
+assignment (deeplearning.ai, 2018).
 
-One small function per idea, with the seed's names, so that a learner's model and this
-one share every layer name (``conv1``, ``bn_conv1``, ``res2a_branch2a``, ``bn2a_branch1``,
-``avg_pool``, ``fc6``, ...). The graders compare a learner's blocks with these on the
+One small function per idea, with the original assignment's names, so that a learner's
+model and this one share every layer name (``conv1``, ``bn_conv1``, ``res2a_branch2a``,
+``bn2a_branch1``, ``avg_pool``, ``fc6``, ...). The graders compare a learner's blocks with these on the
 same input; the training command, the benchmarks and the instructors' notebooks use the
 same code (a test keeps the notebooks' solution regions equal to it).
 """
@@ -124,7 +125,7 @@ def convolutional_block(X, f, filters, stage, block, s=2):
 
 
 def ResNet50(input_shape=(64, 64, 3), classes=6):
-    """ResNet-50 in the seed's layout.
+    """ResNet-50 in the original assignment's layout.
 
     CONV2D -> BATCHNORM -> RELU -> MAXPOOL -> CONVBLOCK -> IDBLOCK*2 -> CONVBLOCK -> IDBLOCK*3
     -> CONVBLOCK -> IDBLOCK*5 -> CONVBLOCK -> IDBLOCK*2 -> AVGPOOL -> FLATTEN -> DENSE

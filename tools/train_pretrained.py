@@ -6,7 +6,7 @@ writes, in ``--out`` (default ``models/``):
 
 - ``resnet50_signs.keras``: ``resnets_model.ResNet50()`` with the trained weights, saved
   uncompiled (no optimizer state, about 94 MB), loadable with
-  ``keras.models.load_model(path)`` in safe mode. Its layer names are the seed's, so its
+  ``keras.models.load_model(path)`` in safe mode. Its layer names are the reference's, so its
   weights also load by name into a learner's model of notebook 04;
 - ``report.json`` and ``REPORT.md``: test accuracy and loss, best epoch, time per epoch,
   wall time, seed, versions, machine and the full recipe;
@@ -34,7 +34,6 @@ import math
 import os
 import hashlib
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -68,7 +67,7 @@ def parse_args(argv=None):
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--bn-momentum", type=float, default=0.9,
                    help="batch-norm moving-average momentum while training (the saved "
-                        "model keeps the seed's 0.99 in its configuration)")
+                        "model keeps the reference's 0.99 in its configuration)")
     p.add_argument("--val-fraction", type=float, default=0.1,
                    help="stratified share of the training set held out to pick the epoch")
     p.add_argument("--subset", type=int, default=None,
@@ -365,11 +364,14 @@ def main(argv=None):
     info = machine()
 
     import tensorflow as tf
-    strategy, devices = configure_devices(args)  # before any op
+
+    import resnets_utils
+
+    resnets_utils.use_all_cores()  # before any op, like the split into devices
+    strategy, devices = configure_devices(args)
 
     import keras
     import resnets_model
-    import resnets_utils
 
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
@@ -460,8 +462,8 @@ def main(argv=None):
     plot_confusion_matrix(confusion, test_accuracy, args.out / "confusion_matrix.png")
 
     wall = time.perf_counter() - t_start
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_seconds = usage.ru_utime + usage.ru_stime
+    times = os.times()  # this process's CPU time, on every OS (resource is POSIX only)
+    cpu_seconds = times.user + times.system
     if hasattr(os, "getloadavg"):
         info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     command = "tools/train_pretrained.py " + " ".join(
@@ -509,7 +511,7 @@ def main(argv=None):
                              f"{args.warmup_epochs:g} epochs ({warmup_steps} steps), then "
                              "cosine decay to 0 at the last step",
             "loss": f"categorical cross-entropy, label smoothing {args.label_smoothing}",
-            "initialisation": "the seed's (glorot_uniform(seed=0)), except gamma = 0 in "
+            "initialisation": "the reference's (glorot_uniform(seed=0)), except gamma = 0 in "
                               "the last batch norm of every residual branch "
                               "(bn*_branch2c, 'zero-init residual')",
             "batch_norm_momentum": f"{args.bn_momentum} while training",

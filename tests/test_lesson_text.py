@@ -1,0 +1,267 @@
+"""The lesson's text: one story across the notebooks, the course's own words, clear numbering.
+
+Pure Python: reads the notebooks' JSON (instructors' in notebooks/solutions/, learners' in
+notebooks/), runs no kernel. Each checker is also tested on a deliberately broken text, so
+that every test here can fail.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = sorted((REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+LEARNERS = sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = SOLUTIONS + LEARNERS
+
+
+def _id(path):
+    return f"{path.parent.name}/{path.name}"
+
+
+def markdown_cells(path):
+    """The source of every markdown cell of the notebook at ``path``, as strings."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            source = cell["source"]
+            cells.append(source if isinstance(source, str) else "".join(source))
+    return cells
+
+
+def sentences(text):
+    """Split prose into sentences (roughly: at . ! ? or a line break)."""
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
+# ------------------------------------------------------------------------- "seed"
+
+SEED_WORD = re.compile(r"\bseed(?:s|ed|ing|'s)?\b", re.IGNORECASE)
+CODE_SPAN = re.compile(r"`[^`]*`")
+
+
+def seed_misuses(text):
+    """Sentences of ``text`` in which "seed" does not mean a random seed.
+
+    "seed" may appear in code (`glorot_uniform(seed=0)`, `setup_notebook(seed=0)`) or in a
+    sentence that speaks of randomness ("seeds the random number generators", "random
+    seed 3"). Anything else ("the seed's names", "the seed assignment") is the old jargon for
+    the original assignment, which a learner cannot know.
+    """
+    bad = []
+    for sentence in sentences(text):
+        prose = CODE_SPAN.sub(" ", sentence)
+        if SEED_WORD.search(prose) and not re.search(r"\brandom", prose, re.IGNORECASE):
+            bad.append(sentence)
+        elif re.search(r"\bseed(?:'s)? (?:assignment|notebook|course|model|resnet|names?)\b",
+                       prose, re.IGNORECASE):
+            bad.append(sentence)
+    return bad
+
+
+@pytest.mark.parametrize("text", [
+    "The pretrained model's layers have the seed's names, the ones your `ResNet50` gives them.",
+    "This is the seed assignment's figure, measured.",
+    "Keras' BatchNorm uses 1.001e-5; the seed's use Keras' default.",
+    "Like the seed, we use a 2x2 average pooling.",
+])
+def test_seed_checker_catches_the_old_jargon(text):
+    assert seed_misuses(text)
+
+
+@pytest.mark.parametrize("text", [
+    "It seeds the random number generators so that your numbers match the expected ones.",
+    "Every convolution uses `kernel_initializer=glorot_uniform(seed=0)`.",
+    "It is one run with one random seed, 200 steps on 512 small images.",
+])
+def test_seed_checker_accepts_random_seeds(text):
+    assert not seed_misuses(text)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_seed_means_a_random_seed(path):
+    bad = [s for cell in markdown_cells(path) for s in seed_misuses(cell)]
+    assert not bad, (
+        f"{_id(path)}: 'seed' used for something other than a random seed; say "
+        f"'the original assignment (deeplearning.ai, 2018)' or 'the reference': {bad}")
+
+
+# --------------------------------------------------------- one story, every notebook
+
+CAUSAL = re.compile(r"because|due to|caused by|fail|don't work|do not work|hard to train",
+                    re.IGNORECASE)
+QUALIFIED = re.compile(r"sigmoid|saturat|without (?:batchnorm|normalis)|no (?:batchnorm|normalis)"
+                       r"|\bnot (?:because|due|caused)|rather than|instead of", re.IGNORECASE)
+
+
+def vanishing_gradient_blame(text):
+    """Sentences that blame vanishing gradients for the failure of deep plain networks
+    without saying that this holds only for saturating activations without normalisation."""
+    return [s for s in sentences(text)
+            if re.search(r"vanishing[- ]gradient", s, re.IGNORECASE)
+            and CAUSAL.search(s) and not QUALIFIED.search(s)]
+
+
+def remember_box(path):
+    """The text of the notebook's "What you should remember" cell."""
+    boxes = [c for c in markdown_cells(path) if re.search(r"^#+ What you should remember", c, re.M)]
+    assert len(boxes) == 1, f"{_id(path)}: expected one 'What you should remember' cell, found {len(boxes)}"
+    return boxes[0]
+
+
+def test_blame_checker_catches_the_old_story():
+    old = ("- Very deep \"plain\" networks don't work in practice because they are hard to "
+           "train due to vanishing gradients.\n"
+           "- The skip connections help to address the vanishing gradient problem.")
+    assert vanishing_gradient_blame(old)
+    assert not vanishing_gradient_blame(
+        "Vanishing gradients come from saturating activations without normalisation.")
+    assert not vanishing_gradient_blame(
+        "With BatchNorm it is not because of a vanishing gradient that deep plain networks fail.")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_no_notebook_blames_vanishing_gradients_for_plain_networks(path):
+    bad = [s for cell in markdown_cells(path) for s in vanishing_gradient_blame(cell)]
+    assert not bad, (
+        f"{_id(path)} says deep plain networks fail because of vanishing gradients, which "
+        f"notebook 01 measures to be false with BatchNorm (it is degradation): {bad}")
+
+
+def story_problems(box):
+    """What a "What you should remember" box gets wrong about the course's story."""
+    problems = []
+    if not re.search(r"degradation", box, re.IGNORECASE):
+        problems.append("does not mention degradation")
+    if re.search(r"vanish", box, re.IGNORECASE) and not (
+            re.search(r"sigmoid|saturat", box, re.IGNORECASE)
+            and re.search(r"batchnorm|normalis", box, re.IGNORECASE)):
+        problems.append("speaks of vanishing gradients without saying they come from "
+                        "saturating activations without normalisation")
+    problems += [f"blames vanishing gradients: {s!r}" for s in vanishing_gradient_blame(box)]
+    return problems
+
+
+def test_story_checker_catches_a_contradicting_box():
+    old = ("## What you should remember\n\n"
+           "- Very deep \"plain\" networks don't work in practice because they are hard to "
+           "train due to vanishing gradients.\n"
+           "- The skip connections help to address the vanishing gradient problem.\n")
+    assert len(story_problems(old)) == 3
+
+
+STORY_NOTEBOOKS = [p for p in NOTEBOOKS if p.name[:2] in ("01", "02", "04")]
+
+
+@pytest.mark.parametrize("path", STORY_NOTEBOOKS, ids=_id)
+def test_remember_boxes_tell_one_story(path):
+    problems = story_problems(remember_box(path))
+    assert not problems, f"{_id(path)}, 'What you should remember': {problems}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_every_notebook_has_a_remember_box(path):
+    remember_box(path)
+
+
+# ------------------------------------------------------------------- numbering
+
+def section_numbers(cells):
+    """The numbers of the numbered "## N - Title" headings, in order."""
+    return [int(m) for cell in cells for m in re.findall(r"^## (\d+) - ", cell, re.M)]
+
+
+def test_numbering_checker_catches_a_late_start():
+    assert section_numbers(["## 3 - Building", "### 3.1 - x", "## 4 - Test"]) == [3, 4]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_sections_are_numbered_from_1(path):
+    numbers = section_numbers(markdown_cells(path))
+    assert numbers == list(range(1, len(numbers) + 1)), (
+        f"{_id(path)}: sections should be numbered 1, 2, 3, ...; found {numbers}")
+    assert not any(re.search(r"^#+ \d+\.\d+ - ", c, re.M) for c in markdown_cells(path)), (
+        f"{_id(path)}: a subsection numbered N.M carries another notebook's numbering")
+
+
+# ----------------------------------------------------------- the course's own words
+
+# Distinctive sentences of the original assignment (deeplearning.ai, 2018), lower case.
+# Its facts (layer names, sizes, API) carry over; its sentences must not.
+BORROWED = [
+    "in recent years, neural networks have become deeper",
+    "prohibitively slow",
+    "you are now going to solve this problem by building a residual network",
+    "also makes it very easy for one of the blocks to learn an identity function",
+    "two main types of blocks are used in a resnet",
+    "is the standard block used in resnets",
+    "skip connection \"skips over\"",
+    "here are the individual steps",
+    "this has no name and no hyperparameters",
+    "you can use this type of block when the input and output dimensions don't match up",
+    "the conv2d layer in the shortcut path is used to resize the input",
+    "you now have the necessary blocks to build a very deep resnet",
+    "the details of this resnet-50 model are",
+    "the flatten doesn't have any hyperparameters or name",
+    "uses three sets of filters of size",
+    "as seen in the keras tutorial",
+    "the model is now ready to be trained",
+    "the only thing you need is a dataset",
+    "let's see how this model (trained on only two epochs) performs",
+    "is a powerful model for image classification when it is trained for an adequate",
+    "check if the algorithm is right",
+    "you can also print a summary of your model by running the following code",
+    "don't work in practice",
+    "help to address the vanishing gradient problem",
+    "very deep residual networks are built by stacking these blocks together",
+]
+
+
+def borrowed_sentences(text):
+    lowered = " ".join(text.lower().split())
+    return [phrase for phrase in BORROWED if phrase in lowered]
+
+
+def test_borrowed_checker_catches_the_original_wording():
+    assert borrowed_sentences("The model is now ready to be trained. The only thing you "
+                              "need is a dataset.") == [
+        "the model is now ready to be trained", "the only thing you need is a dataset"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_no_sentence_of_the_original_assignment(path):
+    found = [p for cell in markdown_cells(path) for p in borrowed_sentences(cell)]
+    assert not found, f"{_id(path)} still has the original assignment's wording: {found}"
+
+
+# ------------------------------------------------------------- paper pointers
+
+POINTERS = {
+    "01": ["section 1", "section 4.1", "Figure 1"],
+    "02": ["Eq. (1)", "section 4.1", "Figure 5"],
+    "03": ["Eq. (2)", "section 3.3", "v1.5"],
+    "04": ["Table 1", "section 4.1", "domain shift"],
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_paper_pointers_where_each_idea_appears(path):
+    text = "\n".join(markdown_cells(path))
+    missing = [p for p in POINTERS.get(path.name[:2], []) if p not in text]
+    assert not missing, f"{_id(path)} should cite {missing}"
+
+
+# ----------------------------------------------------------------- licences
+
+def test_one_licence_for_data_figures_and_model():
+    readmes = ["README.md", "datasets/README.md", "images/README.md", "models/README.md"]
+    for name in readmes:
+        text = (REPO_ROOT / name).read_text(encoding="utf-8")
+        assert "CC0 1.0" in text, f"{name} should state the CC0 1.0 licence"
+    main = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    licence = main.split("## Licence and credits", 1)[1]
+    assert not re.search(r"MIT[^.\n]*rendered images", licence), \
+        "README.md: the rendered images are CC0 1.0, not MIT"
