@@ -43,8 +43,9 @@ KERNEL_DISPLAY_NAME = "Residual Networks (TF 2.21)"
 COURSE_ENV = {"KERAS_BACKEND": "tensorflow", "PYTHONHASHSEED": "0"}
 # JupyterLab settings for the course: no "news" pop-up over the first notebook.
 LAB_SETTINGS = '{\n  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}\n}\n'
+# -rs: say why any test was skipped (a missing browser must never go unnoticed).
 PYTEST_ARGS = ["tests", "notebooks/solutions", "--nbval", "--nbval-current-env",
-               "--nbval-sanitize-with", os.path.join("tests", "nbval_sanitize.cfg")]
+               "--nbval-sanitize-with", os.path.join("tests", "nbval_sanitize.cfg"), "-rs"]
 
 HOW_TO_GET_PYTHON = """\
 How to get one (any of these; then run the same command again):

@@ -47,6 +47,7 @@ def check_identity_block(identity_block):
     Prints "All tests passed." or raises AssertionError saying what differs from the
     reference block.
     """
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     cases = (
         dict(input_shape=(4, 4, 6), f=2, filters=[2, 4, 6], stage=1, block="a"),
         dict(input_shape=(5, 5, 8), f=3, filters=[3, 5, 8], stage=2, block="b"),
@@ -62,6 +63,7 @@ def check_convolutional_block(convolutional_block):
     Prints "All tests passed." or raises AssertionError saying what differs from the
     reference block.
     """
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     cases = (
         dict(input_shape=(4, 4, 6), f=2, filters=[2, 4, 6], stage=1, block="a"),
         dict(input_shape=(5, 5, 4), f=3, filters=[3, 5, 7], stage=3, block="a", s=1),
@@ -79,6 +81,7 @@ def check_resnet50(ResNet50):
     Prints "All tests passed." or raises AssertionError saying what differs from the
     reference ResNet-50 (a stage, a block, a layer, the pooling, the parameter count).
     """
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     import keras
 
     name = "ResNet50"
@@ -100,6 +103,7 @@ def check_resnet50(ResNet50):
 
 
 def _check_block(name, function, reference_function, case):
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     import keras
 
     case = dict(case)
@@ -169,6 +173,7 @@ def _run_traced(build):
 
 def _explain_error(name, error, trace, reference):
     """Turn an exception from the learner's code into one AssertionError."""
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     if isinstance(error, NotImplementedError):
         raise AssertionError(not_written(name)) from None
     if "KerasTensor cannot be used as input to a TensorFlow function" in str(error):
@@ -193,12 +198,12 @@ def _explain_error(name, error, trace, reference):
             raise AssertionError(
                 f"Exercise {name}: block {block} has no layer named '{ref_name}' "
                 f"({_role(ref_name)}).{hint} The code then raised "
-                f"{type(error).__name__}: {_first_line(error)}") from error
+                f"{type(error).__name__}: {_first_line(error)}") from None
     for ref_name, ref_layer in reference_layers.items():
         if ref_name in traced:
             problem = _compare_settings(ref_layer, traced[ref_name])
             if problem:
-                raise AssertionError(f"Exercise {name}: {problem}") from error
+                raise AssertionError(f"Exercise {name}: {problem}") from None
     raise AssertionError(
         f"Exercise {name} raised {type(error).__name__}: {_first_line(error)}"
     ) from error
@@ -208,6 +213,7 @@ def _explain_error(name, error, trace, reference):
 
 
 def _compare_models(name, model, reference, check_outputs, call=None):
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     where = f"Exercise {name}" + (f" ({call})" if call else "")
     ref_named = _named_layers(reference)
     got_named = _named_layers(model)
@@ -273,6 +279,7 @@ def _compare_models(name, model, reference, check_outputs, call=None):
 
 def _check_stages(name, model, reference):
     """ResNet-50: compare the blocks of each stage, before the layer by layer comparison."""
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     def blocks(m):
         stages = {}
         for layer in m.layers:
@@ -572,6 +579,7 @@ def _article(word):
 
 
 def _check(condition, message):
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     if not condition:
         raise AssertionError(message)
 

@@ -133,6 +133,7 @@ def _fmt(values):
 
 
 def _check_mode(layer_gradient_norms, training):
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     X, Y = _grader_batch()
     model = _grader_model()
     kernels_before = [layer.kernel.numpy() for layer in model.layers
@@ -249,6 +250,7 @@ def check_layer_gradient_norms(layer_gradient_norms):
     (the default) and in inference mode (``training=False``). Raises AssertionError naming
     the exercise and the mistake otherwise.
     """
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     for training in (True, False):
         _check_mode(layer_gradient_norms, training)
     print("All tests passed.")
