@@ -8,7 +8,8 @@ Each notebook (default: every ``notebooks/solutions/NN_*.ipynb``) is read into m
 executed top to bottom with nbclient in a fresh kernel of this environment, from the
 notebook's folder, offline (RESNETS_NO_NETWORK=1), kernel fd capture off, by
 ``tools/run_solutions.py``'s ``run``, which writes nothing: the committed notebooks are
-never modified. The time includes the kernel's start. Targets, on 2 CPU cores: all
+never modified. The time includes the kernel's start. The slowest cells of each notebook
+are listed with their time (``--profile``). Targets, on 2 CPU cores: all
 notebooks together in at most 6 minutes (the training notebook's two epochs included),
 notebook 01 alone in at most 3; PASS/FAIL, exit status 1 on FAIL or on an error in a cell.
 """
@@ -28,10 +29,36 @@ TARGET_SECONDS = 360  # all notebooks together
 NOTEBOOK_TARGETS = {"01_vanishing_gradients": 180}  # the measuring notebook on its own
 
 
+def cell_seconds(cell):
+    """Seconds from the kernel's start of a cell to its reply, from nbclient's timing record."""
+    from datetime import datetime
+
+    timing = cell.get("metadata", {}).get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    parse = lambda stamp: datetime.fromisoformat(stamp.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(end) - parse(start)).total_seconds()
+
+
+def print_profile(nb, total, top):
+    """The ``top`` slowest cells of an executed notebook, with their share of its time."""
+    cells = [(cell_seconds(cell), index, cell) for index, cell in enumerate(nb.cells)
+             if cell.cell_type == "code"]
+    in_cells = sum(seconds for seconds, _, _ in cells)
+    print(f"  cells: {in_cells:.1f} s; kernel start and the rest: {total - in_cells:.1f} s")
+    for seconds, index, cell in sorted(cells, key=lambda c: c[0], reverse=True)[:top]:
+        first = next((line for line in cell.source.splitlines()
+                      if line.strip() and not line.startswith("# NBVAL")), "")
+        print(f"  {seconds:6.1f} s {seconds / total:4.0%}  cell {index:2}: {first[:70]}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--repeats", type=int, default=1, help="runs of each notebook")
+    parser.add_argument("--profile", type=int, default=5,
+                        help="show this many slowest cells of each notebook (first run)")
     args = parser.parse_args(argv)
     os.environ["RESNETS_NO_NETWORK"] = "1"
     paths = [p.resolve() for p in args.notebooks] or sorted(
@@ -45,8 +72,11 @@ def main(argv=None):
     for path in paths:
         times = []
         for r in range(args.repeats):
-            times.append(run(path)[1])
+            nb, seconds = run(path)
+            times.append(seconds)
             print(f"{path.name} run {r + 1}/{args.repeats}: {times[-1]:.1f} s", flush=True)
+            if r == 0:
+                print_profile(nb, seconds, args.profile)
         medians[path.stem] = statistics.median(times)
     total = sum(medians.values())
     verdict = "PASS" if total <= TARGET_SECONDS else "FAIL"

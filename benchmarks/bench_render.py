@@ -11,7 +11,6 @@ on other programs sharing the cores.
 """
 
 import argparse
-import resource
 import statistics
 import sys
 import tempfile
@@ -25,6 +24,8 @@ from signs_renderer.build import PER_CLASS, build  # noqa: E402
 
 def _cpu_seconds():
     """User + system CPU time of this process and its finished children (the workers)."""
+    import resource  # POSIX only: imported here so that Windows can still collect this file
+
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

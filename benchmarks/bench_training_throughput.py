@@ -114,11 +114,24 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=6, help="training steps per timed run")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--matmul-size", type=int, default=2048)
+    parser.add_argument("--threads", choices=["all", "default"], default="all",
+                        help="all: one TensorFlow thread per CPU, as the course sets "
+                             "(resnets_utils.use_all_cores); default: TensorFlow's own choice")
     args = parser.parse_args(argv)
 
     import keras
+
+    import resnets_utils
+
     benchutils.quiet_tensorflow()
+    if args.threads == "all":
+        resnets_utils.use_all_cores()  # what the notebooks and `make pretrained` do
     print(benchutils.machine_line())
+    import tensorflow as tf
+
+    print(f"TensorFlow threads: intra-op {tf.config.threading.get_intra_op_parallelism_threads()}"
+          f", inter-op {tf.config.threading.get_inter_op_parallelism_threads()} (0: TensorFlow's "
+          f"own choice; --threads {args.threads})")
     print(benchutils.versions_line())
 
     keras.utils.set_random_seed(0)

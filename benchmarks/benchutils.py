@@ -17,6 +17,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from resnets_utils import cpu_count  # noqa: E402  (the CPUs this process may use)
+
 
 def cpuinfo():
     """(model name, MHz, set of flags) from /proc/cpuinfo; ('unknown', None, set()) elsewhere."""
@@ -32,12 +34,13 @@ def cpuinfo():
             set(flags.group(1).split()) if flags else set())
 
 
-def cpu_count():
-    """CPUs this process may use (the affinity mask where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count()
+def vector_flags():
+    """The CPU's widest vector instructions, as /proc/cpuinfo names them: 'avx512f avx2
+    fma', 'avx2 fma', ... ('unknown' where there is no /proc/cpuinfo)."""
+    _, _, flags = cpuinfo()
+    if not flags:
+        return "unknown"
+    return " ".join(f for f in ("avx512f", "avx512_bf16", "avx2", "fma") if f in flags) or "none"
 
 
 def machine_line():
@@ -45,8 +48,8 @@ def machine_line():
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     load_text = f", load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}" if load else ""
     freq = f" at {mhz:.0f} MHz" if mhz else ""
-    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}: {cpu_count()} CPUs, {model}{freq}"
-            f"{load_text}; Python {platform.python_version()}")
+    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}: {cpu_count()} CPUs, {model}{freq}, "
+            f"flags {vector_flags()}{load_text}; Python {platform.python_version()}")
 
 
 def versions_line():

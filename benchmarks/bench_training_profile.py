@@ -1,0 +1,141 @@
+"""Where a training step of the course's ResNet-50 spends its time, on this CPU.
+
+Usage::
+
+    python benchmarks/bench_training_profile.py [--repeats 5] [--batch-size 32]
+
+Times, in one process with one TensorFlow thread per CPU (as the notebooks run):
+
+1. a whole training step (``train_on_batch``, Adam, batch 32 of 64x64 images);
+2. every convolution of the model on its own, forward and backward (the gradients for its
+   input and its kernel, as in training), at the shape it has inside the model; layers of
+   the same shape are timed once and counted as often as they occur;
+3. a large float32 matrix product, the measured peak of this CPU with TensorFlow.
+
+It prints the convolutions' share of the step, their achieved FLOP/s by stage, and the
+rest of the step (batch normalisation, ReLU, additions, pooling, the optimizer), which
+does little arithmetic per byte and is bound by memory, not by the vector units. The
+medians of ``--repeats`` runs are reported. Nothing is compared against a budget here:
+``bench_training_throughput.py`` holds the budgets; this script explains its figures.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter
+
+import numpy as np
+
+import benchutils
+
+
+def median_seconds(function, repeats):
+    function()  # warm-up: tracing, oneDNN's kernel selection
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def conv_step(layer, batch_size):
+    """A tf.function: the layer's convolution forward and backward, at its shape in the model."""
+    import tensorflow as tf
+
+    _, height, width, channels = layer.input.shape
+    x = tf.random.stateless_uniform((batch_size, height, width, channels), seed=(0, 1))
+    kernel = tf.Variable(layer.kernel)
+    strides, padding = layer.strides, layer.padding.upper()
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.nn.conv2d(x, kernel, strides=strides, padding=padding)
+            loss = tf.reduce_sum(y)
+        dx, dk = tape.gradient(loss, [x, kernel])
+        return tf.reduce_sum(dx) + tf.reduce_sum(dk)
+
+    return lambda: step().numpy()
+
+
+def conv_flops(layer, batch_size):
+    """FLOPs of the layer's forward pass for a batch: 2 * H_out * W_out * k * k * C_in * C_out."""
+    out = layer.output.shape
+    return 2 * batch_size * out[1] * out[2] * int(np.prod(layer.kernel.shape))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args(argv)
+
+    import keras
+    import tensorflow as tf
+
+    import resnets_model
+    import resnets_utils
+    from bench_training_throughput import measured_matmul_peak
+
+    benchutils.quiet_tensorflow()
+    resnets_utils.use_all_cores()
+    print(benchutils.machine_line())
+    print(benchutils.versions_line())
+
+    keras.utils.set_random_seed(0)
+    model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x = rng.random((args.batch_size, 64, 64, 3), dtype=np.float32)
+    y = np.eye(6, dtype=np.float32)[rng.integers(0, 6, args.batch_size)]
+    model.train_on_batch(x, y)
+    step_seconds = median_seconds(lambda: model.train_on_batch(x, y), args.repeats)
+
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    shape_of = {layer.name: (tuple(layer.input.shape[1:]), tuple(layer.kernel.shape),
+                             layer.strides, layer.padding) for layer in convs}
+    counts = Counter(shape_of.values())
+    timed, stage_seconds, stage_flops = {}, Counter(), Counter()
+    for layer in convs:
+        key = shape_of[layer.name]
+        if key not in timed:
+            timed[key] = median_seconds(conv_step(layer, args.batch_size), args.repeats)
+        stage = "stage 1" if layer.name == "conv1" else f"stage {layer.name[3]}"
+        stage_seconds[stage] += timed[key]
+        stage_flops[stage] += 3 * conv_flops(layer, args.batch_size)
+    conv_seconds = sum(stage_seconds.values())
+    conv_total_flops = sum(stage_flops.values())
+    peak = measured_matmul_peak()
+    rest = max(step_seconds - conv_seconds, 0.0)
+
+    print(f"\ntraining step, batch {args.batch_size}: {step_seconds * 1000:.0f} ms "
+          f"({args.batch_size / step_seconds:.1f} img/s); {len(convs)} convolutions of "
+          f"{len(counts)} distinct shapes")
+    print(f"measured peak (2048x2048 float32 matmul): {peak / 1e9:.1f} GFLOP/s\n")
+    print(f"{'part of the step':34} {'ms':>7} {'share':>6} {'GFLOP/s':>8} {'of peak':>8}")
+    for stage in sorted(stage_seconds):
+        rate = stage_flops[stage] / stage_seconds[stage]
+        print(f"{'convolutions, ' + stage:34} {stage_seconds[stage] * 1000:7.0f} "
+              f"{stage_seconds[stage] / step_seconds:6.0%} {rate / 1e9:8.1f} {rate / peak:8.0%}")
+    print(f"{'all convolutions':34} {conv_seconds * 1000:7.0f} {conv_seconds / step_seconds:6.0%} "
+          f"{conv_total_flops / conv_seconds / 1e9:8.1f} "
+          f"{conv_total_flops / conv_seconds / peak:8.0%}")
+    print(f"{'the rest (BN, ReLU, add, Adam, ...)':34} {rest * 1000:7.0f} "
+          f"{rest / step_seconds:6.0%}")
+    whole = conv_total_flops / step_seconds
+    print(f"\nwhole step: {whole / 1e9:.1f} GFLOP/s, {whole / peak:.0%} of the measured peak")
+
+    benchutils.result("profile_step_ms", step_seconds * 1000, "ms", "{:.0f}")
+    benchutils.result("profile_conv_share_of_step", 100 * conv_seconds / step_seconds, "%",
+                      "{:.0f}")
+    benchutils.result("profile_conv_share_of_peak",
+                      100 * conv_total_flops / conv_seconds / peak, "%", "{:.0f}")
+    benchutils.result("profile_step_share_of_peak", 100 * whole / peak, "%", "{:.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

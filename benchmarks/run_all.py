@@ -1,0 +1,52 @@
+"""Run every benchmark, print every figure, and fail at the end if any budget failed.
+
+    python benchmarks/run_all.py          (make bench, python course.py bench)
+
+Each ``benchmarks/bench_*.py`` runs in its own process, one after the other, so that a
+failing one does not stop the others; then a summary lists each script's verdict, the
+machine with its CPU flags, and the result lines (``name: value unit``). Exit status 1
+when any script failed (a budget not met, or an error).
+"""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import benchutils
+
+HERE = Path(__file__).resolve().parent
+
+
+def main():
+    scripts = sorted(HERE.glob("bench_*.py"))
+    print(benchutils.machine_line(), flush=True)
+    verdicts, results = [], []
+    for script in scripts:
+        print(f"\n== {script.name}", flush=True)
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, cwd=HERE.parent)
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            if ": " in line and line.split(": ")[0].isidentifier():
+                results.append(line.rstrip())
+        code = process.wait()
+        verdicts.append((script.name, code, time.perf_counter() - start))
+
+    print("\n== summary")
+    print(benchutils.machine_line())
+    for name, code, seconds in verdicts:
+        print(f"{'PASS' if code == 0 else 'FAIL':4}  {name} ({seconds:.0f} s)"
+              + ("" if code == 0 else f", exit status {code}"))
+    print("\n".join(results))
+    failed = [name for name, code, _ in verdicts if code != 0]
+    if failed:
+        print(f"\n{len(failed)} of {len(verdicts)} benchmark(s) failed: {', '.join(failed)}")
+        return 1
+    print(f"\nAll {len(verdicts)} benchmarks passed.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
