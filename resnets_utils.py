@@ -111,8 +111,7 @@ class DatasetError(ValueError):
 def setup_notebook(seed=0):
     """Prepare a notebook: quiet TensorFlow, seed everything, deterministic ops, plot style.
 
-    Lets TensorFlow compute on every core (``use_all_cores``). Seeds Python's ``random``,
-    NumPy and Keras (hence TensorFlow) with ``seed`` and turns
+    Seeds Python's ``random``, NumPy and Keras (hence TensorFlow) with ``seed`` and turns
     on TensorFlow's op determinism, so that a notebook gives the same numbers each time it
     runs on the same kind of machine. Sets a readable Matplotlib style. When the
     environment variable ``RESNETS_NO_NETWORK`` is set (the tests set it), any attempt to
@@ -125,7 +124,6 @@ def setup_notebook(seed=0):
 
     absl.logging.set_verbosity(absl.logging.ERROR)
     tf.get_logger().setLevel("ERROR")
-    use_all_cores()
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)
@@ -145,36 +143,6 @@ def setup_notebook(seed=0):
     np.set_printoptions(precision=4, suppress=True)
     if os.environ.get("RESNETS_NO_NETWORK"):
         block_network()
-
-
-def cpu_count():
-    """The number of CPUs this process may run on (its affinity mask, where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-def use_all_cores():
-    """Let TensorFlow run each operation on all the CPUs this process may use.
-
-    Left to itself, TensorFlow 2.21 sizes its thread pool for one operation from the
-    physical cores it detects, and on small virtual machines (2 vCPUs) it was measured to
-    run a ResNet-50 training step on one of them, 1.9 times slower (benchmarks/README.md).
-    Must run before TensorFlow executes its first operation; afterwards its thread pools
-    are fixed, and this returns False (and changes nothing). Returns True when set.
-    """
-    import tensorflow as tf
-
-    threads = cpu_count()
-    try:
-        if tf.config.threading.get_intra_op_parallelism_threads() != threads:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-        if tf.config.threading.get_inter_op_parallelism_threads() != min(threads, 2):
-            tf.config.threading.set_inter_op_parallelism_threads(min(threads, 2))
-    except RuntimeError:  # TensorFlow already ran an operation
-        return False
-    return True
 
 
 def block_network():

@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bench_training_profile.py [--repeats 5] [--batch-size 32]
 
-Times, in one process with one TensorFlow thread per CPU (as the notebooks run):
+Times, in one process, with TensorFlow's own thread settings (as the notebooks run):
 
 1. a whole training step (``train_on_batch``, Adam, batch 32 of 64x64 images);
 2. every convolution of the model on its own, forward and backward (the gradients for its
@@ -77,11 +77,9 @@ def main(argv=None):
     import tensorflow as tf
 
     import resnets_model
-    import resnets_utils
     from bench_training_throughput import measured_matmul_peak
 
     benchutils.quiet_tensorflow()
-    resnets_utils.use_all_cores()
     print(benchutils.machine_line())
     print(benchutils.versions_line())
 

@@ -17,8 +17,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from resnets_utils import cpu_count  # noqa: E402  (the CPUs this process may use)
-
 
 def cpuinfo():
     """(model name, MHz, set of flags) from /proc/cpuinfo; ('unknown', None, set()) elsewhere."""
@@ -41,6 +39,22 @@ def vector_flags():
     if not flags:
         return "unknown"
     return " ".join(f for f in ("avx512f", "avx512_bf16", "avx2", "fma") if f in flags) or "none"
+
+
+def cpu_count():
+    """CPUs this process may use (the affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count()
+
+
+def use_all_cpus():
+    """One TensorFlow thread per CPU for each operation (before TensorFlow's first op)."""
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(cpu_count())
+    tf.config.threading.set_inter_op_parallelism_threads(min(cpu_count(), 2))
 
 
 def machine_line():

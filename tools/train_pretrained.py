@@ -364,14 +364,11 @@ def main(argv=None):
     info = machine()
 
     import tensorflow as tf
-
-    import resnets_utils
-
-    resnets_utils.use_all_cores()  # before any op, like the split into devices
-    strategy, devices = configure_devices(args)
+    strategy, devices = configure_devices(args)  # before any op
 
     import keras
     import resnets_model
+    import resnets_utils
 
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
