@@ -1,6 +1,7 @@
 """Run every benchmark, print every figure, and fail at the end if any budget failed.
 
-    python benchmarks/run_all.py          (make bench, python course.py bench)
+    python benchmarks/run_all.py                  (make bench, python course.py bench)
+    python benchmarks/run_all.py render backends  only the scripts whose names contain these
 
 Each ``benchmarks/bench_*.py`` runs in its own process, one after the other, so that a
 failing one does not stop the others; then a summary lists each script's verdict, the
@@ -8,6 +9,7 @@ machine with its CPU flags, and the result lines (``name: value unit``). Exit st
 when any script failed (a budget not met, or an error).
 """
 
+import re
 import subprocess
 import sys
 import time
@@ -16,10 +18,13 @@ from pathlib import Path
 import benchutils
 
 HERE = Path(__file__).resolve().parent
+RESULT = re.compile(r"^[a-z0-9_]+: [-+0-9.e]+ \S+$")  # benchutils.result's "name: value unit"
 
 
-def main():
-    scripts = sorted(HERE.glob("bench_*.py"))
+def main(argv=None):
+    wanted = sys.argv[1:] if argv is None else argv
+    scripts = [script for script in sorted(HERE.glob("bench_*.py"))
+               if not wanted or any(word in script.stem for word in wanted)]
     print(benchutils.machine_line(), flush=True)
     verdicts, results = [], []
     for script in scripts:
@@ -29,7 +34,7 @@ def main():
                                    stderr=subprocess.STDOUT, text=True, cwd=HERE.parent)
         for line in process.stdout:
             print(line, end="", flush=True)
-            if ": " in line and line.split(": ")[0].isidentifier():
+            if RESULT.match(line):
                 results.append(line.rstrip())
         code = process.wait()
         verdicts.append((script.name, code, time.perf_counter() - start))
