@@ -74,7 +74,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import keras
-    import tensorflow as tf
 
     import resnets_model
     from bench_training_throughput import measured_matmul_peak
