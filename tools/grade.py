@@ -21,7 +21,8 @@ from pathlib import Path
 import nbformat
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+from make_learner_notebooks import SOLUTIONS_DIR  # noqa: E402
 
 
 def course_notebook_names():
