@@ -8,4 +8,4 @@ front of a wall; see ``datasets/README.md``. Entry points:
 * ``python -m signs_renderer.samples`` -- the pictures in ``images/``.
 """
 
-__version__ = "1.0.0"
+__version__ = "2.0.0"

@@ -11,7 +11,7 @@ forearm a flattened round cone; ``render.py`` blends them into one signed distan
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,7 +20,7 @@ CLASS_DESCRIPTIONS = (
     "fingertips touch the thumb (O)",
     "index finger raised",
     "index and middle finger (V)",
-    "three fingers raised",
+    "thumb, index and middle finger",
     "four fingers, thumb folded",
     "open hand, five fingers",
 )
@@ -45,7 +45,7 @@ _RAISED = {
     0: (False, False, False, False),
     1: (True, False, False, False),
     2: (True, True, False, False),
-    3: (True, True, True, False),
+    3: (True, True, False, False),
     4: (True, True, True, True),
     5: (True, True, True, True),
 }
@@ -72,12 +72,16 @@ class HandPose:
     thumb_bend: float  # how far the thumb IP joint bulges outwards, 0..1
     wrist_flex: float  # forearm bend forwards/backwards
     wrist_dev: float  # forearm bend sideways
+    lengths: np.ndarray = None  # (4,) length factor of each finger (1 = the model's)
+    thickness: float = 1.0  # factor on every finger and thumb radius
+    palm_width: float = 1.0  # factor on the palm's width and the knuckles' spacing
 
     def as_vector(self):
         """All parameters as one flat float array (used to compare draws)."""
         return np.concatenate(
             [self.flex.ravel(), self.spread, self.thumb_mcp, self.thumb_target,
-             [self.thumb_bend, self.wrist_flex, self.wrist_dev]]
+             [self.thumb_bend, self.wrist_flex, self.wrist_dev, self.thickness, self.palm_width],
+             self.lengths]
         )
 
 
@@ -96,10 +100,12 @@ class HandGeometry:
     bones_rb: np.ndarray  # (n,) radius at b
     thumb_meta: tuple  # (a, b, ra, rb)
     forearm: tuple  # (a, b, ra, rb)
+    palm_half: np.ndarray = field(default_factory=PALM_HALF.copy)  # (3,) half-size of the palm box
+    bones_palmar: np.ndarray = None  # (n, 3) unit vector from each bone's axis to its pad side
 
     def points_and_radii(self):
         """All segment end points with their radii, to bound the hand on screen."""
-        corners = PALM_CENTRE + PALM_HALF * np.array([[1, 1, 1], [-1, -1, 1], [1, -1, -1], [-1, 1, -1]])
+        corners = PALM_CENTRE + self.palm_half * np.array([[1, 1, 1], [-1, -1, 1], [1, -1, -1], [-1, 1, -1]])
         pts = [self.bones_a, self.bones_b, np.array(self.thumb_meta[:2]), np.array(self.forearm[:2]), corners]
         rad = [self.bones_ra, self.bones_rb, self.thumb_meta[2:], (self.forearm[2], self.forearm[3] * FOREARM_FLATTEN),
                (PALM_ROUND,) * 4]
@@ -117,37 +123,45 @@ def _direction(theta_deg, phi_deg):
 
 
 def sample_pose(label, rng):
-    """Draw a random pose of the hand shape ``label`` (0..5) with generator ``rng``."""
+    """Draw a random pose of the hand shape ``label`` (0..5) with generator ``rng``.
+
+    Besides the joint angles, every hand gets its own proportions: each finger's length
+    (+-7%), the thickness of fingers and thumb (+-12%) and the palm's width (+-7%).
+    """
     u = rng.uniform
     raised = _RAISED[label]
     flex = np.empty((4, 3))
     spread = np.empty(4)
     apart = u(0.55, 1.0)
+    curl = u(0.0, 1.0)  # how tightly the folded fingers curl, shared by the hand
     for f in range(4):
-        if label == 0:  # fingertips gathered to a point, little finger a bit more bent
-            flex[f] = [u(44, 56) + 3 * f, u(48, 62) + 4 * f, u(18, 30)]
-            spread[f] = [-4.0, -1.0, 2.0, 6.0][f] + u(-2, 2)
+        if label == 0:  # fingers arch forwards so that their tips meet the thumb in a ring
+            flex[f] = [u(38, 50) + 2 * f, u(62, 76) + 4 * f, u(32, 45)]
+            spread[f] = [-3.0, -1.0, 1.5, 5.0][f] + u(-2, 2)
         elif raised[f]:
-            if label == 5:
+            if label in (3, 5):
                 flex[f] = [u(-8, 8), u(0, 12), u(0, 10)]
             else:
                 flex[f] = [u(-3, 10), u(2, 15), u(2, 12)]
             spread[f] = _SPREAD_TOGETHER[f] + apart * (_SPREAD_APART[f] - _SPREAD_TOGETHER[f]) + u(-2.5, 2.5)
         else:
-            flex[f] = [u(72, 92), u(92, 110), u(45, 70)]
+            flex[f] = [u(68, 80) + 14 * curl, u(88, 100) + 12 * curl, u(40, 55) + 18 * curl]
             spread[f] = 0.5 * _SPREAD_TOGETHER[f] + u(-2, 2)
     if label == 2:  # a clear V between index and middle finger
         spread[0] += u(2, 6)
         spread[1] -= u(4, 9)
-    if label == 5:
+    if label == 3:  # index and middle finger a little apart, like the 2 of the same signer
+        spread[0] += u(0, 4)
+        spread[1] -= u(0, 6)
+    if label in (3, 5):  # thumb sticking out sideways
         thumb_mcp = np.array([5.0, 4.6, 1.0]) + rng.uniform(-0.3, 0.3, 3)
         reach = _unit(np.array([u(0.6, 0.9), u(0.45, 0.75), u(0.1, 0.45)]))
         target = thumb_mcp + 0.97 * sum(_THUMB_LENGTHS) * reach
     elif label == 4:  # thumb folded across the palm
         thumb_mcp = np.array([3.7, 4.6, 1.8]) + rng.uniform(-0.2, 0.2, 3)
         target = np.array([u(-1.2, 0.2), u(5.6, 7.0), u(2.4, 2.7)])
-    elif label == 0:
-        thumb_mcp = np.array([3.8, 5.4, 3.6]) + rng.uniform(-0.2, 0.2, 3)
+    elif label == 0:  # the thumb reaches forwards and up, leaving a hole under it
+        thumb_mcp = np.array([4.0, 5.6, 3.0]) + rng.uniform(-0.2, 0.2, 3)
         target = np.full(3, np.nan)
     else:  # the thumb holds the curled fingers down
         thumb_mcp = np.array([3.9, 5.2, 2.4]) + rng.uniform(-0.2, 0.2, 3)
@@ -155,16 +169,17 @@ def sample_pose(label, rng):
     return HandPose(
         label=int(label), flex=flex, spread=spread, thumb_mcp=thumb_mcp, thumb_target=target,
         thumb_bend=u(0.3, 1.0), wrist_flex=u(-18, 12), wrist_dev=u(-12, 12),
+        lengths=rng.uniform(0.93, 1.07, 4), thickness=u(0.88, 1.12), palm_width=u(0.93, 1.07),
     )
 
 
 def _finger_joints(pose, f):
     """The four joint positions (MCP, PIP, DIP, tip) of finger ``f``."""
-    pts = [_FINGER_BASES[f]]
+    pts = [_FINGER_BASES[f] * np.array([pose.palm_width, 1.0, 1.0])]
     theta = 0.0
     for j in range(3):
         theta += pose.flex[f, j]
-        pts.append(pts[-1] + _FINGER_LENGTHS[f, j] * _direction(theta, pose.spread[f]))
+        pts.append(pts[-1] + pose.lengths[f] * _FINGER_LENGTHS[f, j] * _direction(theta, pose.spread[f]))
     return np.array(pts)
 
 
@@ -184,9 +199,9 @@ def thumb_target(pose, fingers):
     """Where the thumb tip goes: its drawn target, or a point set by the finger joints."""
     if not np.isnan(pose.thumb_target).any():
         return pose.thumb_target
-    if pose.label == 0:  # meet the index and middle fingertips
-        return 0.5 * (fingers[0][3] + fingers[1][3]) + np.array([0.5, -0.4, -0.3])
-    held = {1: 1, 2: 2, 3: 3}[pose.label]  # lie across the middle phalanx of a curled finger
+    if pose.label == 0:  # meet the pads of the index and middle fingertips
+        return 0.5 * (fingers[0][3] + fingers[1][3]) + np.array([0.9, -0.6, -0.2])
+    held = {1: 1, 2: 2}[pose.label]  # lie across the middle phalanx of a curled finger
     mid = 0.5 * (fingers[held][1] + fingers[held][2])
     return mid + np.array([0.3, -0.2, 1.5])
 
@@ -199,19 +214,32 @@ def build_hand(pose):
         for j in range(3):
             a.append(joints[j])
             b.append(joints[j + 1])
-            ra.append(_FINGER_RADII[f, j])
-            rb.append(_FINGER_RADII[f, j + 1])
+            ra.append(pose.thickness * _FINGER_RADII[f, j])
+            rb.append(pose.thickness * _FINGER_RADII[f, j + 1])
     target = thumb_target(pose, fingers)
     pole = np.array([1.0, -0.2, 0.3]) * (0.3 + pose.thumb_bend) + np.array([0.0, 0.0, 0.6])
     ip, tip = _two_bone(pose.thumb_mcp, target, _THUMB_LENGTHS[0], _THUMB_LENGTHS[1], pole)
     a += [pose.thumb_mcp, ip]
     b += [ip, tip]
-    ra += [_THUMB_RADII[1], _THUMB_RADII[2]]
-    rb += [_THUMB_RADII[2], _THUMB_RADII[3]]
+    # Pad side of each bone: for a finger, perpendicular to the bone in its flexion plane;
+    # for the thumb, roughly towards the palm and the fingers.
+    palmar = []
+    for f in range(4):
+        lateral = np.array([math.cos(math.radians(pose.spread[f])), -math.sin(math.radians(pose.spread[f])), 0.0])
+        for j in range(3):
+            palmar.append(_unit(np.cross(lateral, b[3 * f + j] - a[3 * f + j])))
+    for j in (12, 13):
+        d = _unit(b[j] - a[j])
+        towards = np.array([-1.0, 0.0, 0.6])
+        palmar.append(_unit(towards - (towards @ d) * d))
+    thumb_r = pose.thickness * np.array(_THUMB_RADII)
+    ra += [thumb_r[1], thumb_r[2]]
+    rb += [thumb_r[2], thumb_r[3]]
     wrist = np.array([0.0, 0.8, -0.1])
     down = -_direction(-pose.wrist_flex, pose.wrist_dev)
     return HandGeometry(
         bones_a=np.array(a), bones_b=np.array(b), bones_ra=np.array(ra), bones_rb=np.array(rb),
-        thumb_meta=(_THUMB_CMC, pose.thumb_mcp, _THUMB_RADII[0], _THUMB_RADII[1]),
+        thumb_meta=(_THUMB_CMC * np.array([pose.palm_width, 1.0, 1.0]), pose.thumb_mcp, thumb_r[0], thumb_r[1]),
+        palm_half=PALM_HALF * np.array([pose.palm_width, 1.0, 1.0]), bones_palmar=np.array(palmar),
         forearm=(wrist, wrist + FOREARM_LENGTH * down, FOREARM_RADII[0], FOREARM_RADII[1]),
     )

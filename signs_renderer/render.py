@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .hand import (
-    FOREARM_FLATTEN, PALM_CENTRE, PALM_HALF, PALM_ROUND, HandPose, build_hand, sample_pose,
+    FOREARM_FLATTEN, PALM_CENTRE, PALM_ROUND, HandPose, build_hand, sample_pose,
 )
 
 #: Resolution of the dataset images.
@@ -41,8 +41,16 @@ _SKIN = np.array([
     [241, 206, 186], [228, 184, 156], [212, 160, 126], [190, 135, 98],
     [160, 108, 74], [128, 84, 58], [96, 62, 44], [70, 46, 34],
 ])
-# Wall colours (sRGB): off-white, cream, beige, light grey, cool grey.
-_WALLS = np.array([[236, 234, 228], [238, 230, 212], [222, 208, 186], [214, 214, 210], [205, 210, 214]])
+# Wall colours (sRGB). The first three are the off-white and very light grey walls of the
+# original photos and are drawn most often; the others stand for the rooms of learners.
+_WALLS = np.array([[236, 234, 228], [228, 228, 224], [240, 236, 226],
+                   [238, 230, 212], [222, 208, 186], [205, 210, 214], [214, 226, 232], [220, 230, 212],
+                   [236, 222, 222], [190, 190, 186], [200, 170, 130]])
+_WALL_WEIGHTS = np.array([0.26, 0.2, 0.14, 0.07, 0.06, 0.05, 0.05, 0.05, 0.04, 0.04, 0.04])
+# Colours of things at the edges of a picture: white or wooden door frames, a grey switch,
+# a dark screen or picture frame, a green plant, a blue cloth.
+_CLUTTER = np.array([[246, 244, 240], [170, 120, 80], [120, 84, 56], [200, 200, 196], [40, 40, 44],
+                     [70, 100, 60], [70, 90, 140], [225, 215, 190]])
 
 
 @dataclass
@@ -72,15 +80,21 @@ class SceneParams:
     blur: float  # weight of each neighbour in the 3-tap blur
     blockiness: float  # strength of the 8x8 block averaging
     noise: float  # sensor noise, standard deviation in intensity levels
+    wall_waves: np.ndarray  # (4, 4) paint and plaster texture: x and y frequency, phase, amplitude
+    nail: float  # how much lighter and pinker the fingernails are, 0..1
+    creases: float  # darkening of skin creases at the joints and on the palm, 0..1
+    hair: float  # darkening of the forearm's back by its hair, 0..1
+    mottle: np.ndarray  # (4,) skin colour variation: 3 phases and an amplitude
     noise_seed: int = field(repr=False)
+    clutter: np.ndarray = field(default_factory=lambda: np.zeros((0, 7)))  # (m, 7) rectangles x0 y0 x1 y1 r g b
 
     def as_vector(self):
         """All continuous parameters as one flat float array (used to compare draws)."""
         scal = [self.roll, self.pitch, self.yaw, self.fill, self.fov, self.gap, self.shadow_softness,
-                self.exposure, self.blur, self.blockiness, self.noise]
+                self.exposure, self.blur, self.blockiness, self.noise, self.nail, self.creases, self.hair]
         return np.concatenate([self.pose.as_vector(), scal, self.shift, self.light, self.light_rgb,
                                self.ambient_rgb, self.skin, self.palm, self.wall, self.gradient,
-                               self.white_balance])
+                               self.white_balance, self.wall_waves.ravel(), self.mottle])
 
 
 def _unit(v):
@@ -100,24 +114,66 @@ def draw_params(label, seed):
     i = min(int(tone), len(_SKIN) - 2)
     skin = (_SKIN[i] + (tone - i) * (_SKIN[i + 1] - _SKIN[i])) * (1 + rng.uniform(-0.05, 0.05, 3))
     palm = skin + (0.25 + 0.45 * tone / (len(_SKIN) - 1)) * (np.array([236.0, 178, 160]) - skin)
-    w = rng.dirichlet(np.full(len(_WALLS), 0.4))
+    w = rng.dirichlet(np.full(len(_WALLS), 0.3) + 3.0 * np.eye(len(_WALLS))[rng.choice(len(_WALLS), p=_WALL_WEIGHTS)])
     wall = w @ _WALLS * u(0.9, 1.04) + rng.uniform(-4, 4, 3)
     key = u(0.55, 0.9)
     warm = np.array([1.0, u(0.9, 1.0), u(0.75, 0.97)])
-    room = np.array([1.0, u(0.93, 1.0), u(0.85, 1.0)])
+    room = np.array([u(0.88, 1.0), u(0.93, 1.0), u(0.85, 1.08)])
+    left = bool(rng.random() < 0.5)
+    roll = u(-40, 40)
+    if label == 0:  # the "O" is seen from the thumb side, the back of the hand half turned to us
+        back = False
+        yaw = u(75, 115) * (-1.0 if left else 1.0)
+        roll = math.copysign(u(10, 40), roll)
+    else:  # mostly the palm faces the camera
+        back = bool(rng.random() < 0.15)
+        yaw = u(-30, 30)
+    waves = np.stack([rng.uniform(-6, 6, 4), rng.uniform(-6, 6, 4), rng.uniform(0, 2 * math.pi, 4),
+                      rng.uniform(0.0, 0.012, 4)], 1)
+    waves[3, :2] *= 6.0  # one fine grain (plaster, paper)
+    n_clutter = rng.choice(3, p=[0.55, 0.3, 0.15])
+    clutter = np.array([_clutter_item(rng) for _ in range(n_clutter)]).reshape(-1, 7)
     return SceneParams(
-        pose=pose, left=bool(rng.random() < 0.5), back=bool(rng.random() < 0.35),
-        roll=u(-30, 30), pitch=u(-20, 12), yaw=u(-30, 30), fill=u(0.6, 0.9),
+        pose=pose, left=left, back=back,
+        roll=roll, pitch=u(-20, 12), yaw=yaw, fill=u(0.5, 0.85),
         shift=np.array([u(-0.3, 0.3), u(-0.28, 0.08)]), fov=u(30, 45), gap=u(18, 60),
         light=_unit([u(-0.9, 0.9), u(0.1, 0.75), u(0.5, 1.0)]),
         light_rgb=key * warm, ambient_rgb=(1.05 - key) * u(0.7, 1.0) * room,
-        shadow_softness=u(3.0, 8.0), skin=np.clip(skin, 0, 255), palm=np.clip(palm, 0, 255),
+        shadow_softness=u(2.5, 8.0), skin=np.clip(skin, 0, 255), palm=np.clip(palm, 0, 255),
         wall=np.clip(wall, 0, 255),
         gradient=np.array([u(-0.18, 0.18), u(-0.08, 0.18), u(0.0, 0.25)]),
-        exposure=u(0.74, 0.93), white_balance=1 + rng.uniform(-0.04, 0.04, 3),
-        blur=u(0.04, 0.2), blockiness=u(0.0, 0.3), noise=u(1.0, 4.0),
-        noise_seed=int(rng.integers(2**62)),
+        exposure=u(0.7, 0.94), white_balance=1 + rng.uniform(-0.07, 0.07, 3),
+        blur=u(0.08, 0.24), blockiness=u(0.0, 0.3), noise=u(0.2, 1.2),
+        wall_waves=waves, nail=u(0.2, 1.0), creases=u(0.2, 1.0), hair=u(0.0, 1.0) * (1.0 - tone / 10.0),
+        mottle=np.concatenate([rng.uniform(0, 2 * math.pi, 3), [u(0.0, 0.06)]]),
+        noise_seed=int(rng.integers(2**62)), clutter=clutter,
     )
+
+
+def _clutter_item(rng):
+    """One thing at the edge of the picture: a rectangle (x0, y0, x1, y1, r, g, b).
+
+    Coordinates are in the picture's [-1, 1] square, y up; most of the thing lies outside.
+    """
+    u = rng.uniform
+    kind = rng.choice(4)
+    colour = _CLUTTER[rng.choice(len(_CLUTTER))] * u(0.9, 1.05)
+    side = rng.choice([-1.0, 1.0])
+    if kind == 0:  # a door or window frame along a side
+        x = side * u(0.8, 0.97)
+        rect = [x, -1.5, x + side * 0.6, 1.5]
+    elif kind == 1:  # a shelf, picture or screen in a top corner
+        x, y = side * u(0.45, 0.85), u(0.55, 0.85)
+        rect = [x, y, x + side * 1.0, 1.5]
+    elif kind == 2:  # a light switch near a side
+        x, y = side * u(0.7, 0.92), u(-0.2, 0.7)
+        rect = [x, y, x + side * 0.12, y + 0.16]
+    else:  # a skirting board or table edge at the bottom
+        y = -u(0.85, 0.97)
+        rect = [-1.5, -1.5, 1.5, y]
+    x0, x1 = sorted(rect[0::2])
+    y0, y1 = sorted(rect[1::2])
+    return [x0, y0, x1, y1, *colour]
 
 
 def _rotation(roll, pitch, yaw):
@@ -158,12 +214,20 @@ class HandField:
         self._ra = g.bones_ra
         self._dr = g.bones_rb - g.bones_ra
         self._thumb = g.thumb_meta
+        self._palm_half = g.palm_half
+        self.palmar = g.bones_palmar
         a, b, ra, rb = g.forearm
         scale = np.array([1.0, 1.0, FOREARM_FLATTEN])
         self._forearm = (a * scale, b * scale, ra, rb)
 
     def __call__(self, x, y, z):
         """Distances at the points (x, y, z), three 1-D arrays of equal length."""
+        d, _ = self._bones(x, y, z)
+        return _smin(self._body(x, y, z), d.min(axis=1), 0.75)
+
+    def _bones(self, x, y, z):
+        """Distance to every finger and thumb bone (n_points, n_bones), and where along each
+        bone the closest point lies (0 at its start, 1 at its end)."""
         pax = x[:, None] - self._a[0]
         pay = y[:, None] - self._a[1]
         paz = z[:, None] - self._a[2]
@@ -172,22 +236,36 @@ class HandField:
         pax -= h * bx
         pay -= h * by
         paz -= h * bz
-        d = np.sqrt(pax * pax + pay * pay + paz * paz) - (self._ra + h * self._dr)
-        fingers = d.min(axis=1)
+        return np.sqrt(pax * pax + pay * pay + paz * paz) - (self._ra + h * self._dr), h
+
+    def _body(self, x, y, z):
+        """Distance to the palm, thumb metacarpal and forearm, blended."""
         # Palm: rounded box, narrower towards the wrist.
         taper = 0.84 + 0.16 * np.clip(y * 0.1, 0.0, 1.0)
-        qx = np.abs(x - PALM_CENTRE[0]) / taper - PALM_HALF[0]
+        qx = np.abs(x - PALM_CENTRE[0]) / taper - self._palm_half[0]
         # The knuckle line drops towards the little finger.
-        qy = np.abs(y - PALM_CENTRE[1] - 0.22 * np.minimum(x, 0.0)) - PALM_HALF[1]
-        qz = np.abs(z - PALM_CENTRE[2]) - PALM_HALF[2]
+        qy = np.abs(y - PALM_CENTRE[1] - 0.22 * np.minimum(x, 0.0)) - self._palm_half[1]
+        qz = np.abs(z - PALM_CENTRE[2]) - self._palm_half[2]
         mx, my, mz = np.maximum(qx, 0.0), np.maximum(qy, 0.0), np.maximum(qz, 0.0)
         palm = (np.sqrt(mx * mx + my * my + mz * mz) + np.minimum(np.maximum(np.maximum(qx, qy), qz), 0.0)
                 - PALM_ROUND)
         thumb = _cone(x, y, z, *self._thumb)
         forearm = _cone(x, y, z * FOREARM_FLATTEN, *self._forearm) * (1.0 / FOREARM_FLATTEN)
-        body = _smin(_smin(palm, thumb, 1.4), forearm, 2.2)
-        return _smin(body, fingers, 0.75)
+        return _smin(_smin(palm, thumb, 1.4), forearm, 2.2)
 
+    def nearest_bone(self, x, y, z):
+        """Which finger or thumb bone is closest to each point, and where along it.
+
+        Returns ``(bone, h)``: the bone's index in the geometry (-1 where the palm, thumb
+        metacarpal or forearm is closer) and the position along it, 0 at its start and 1 at
+        its end.
+        """
+        d, h = self._bones(x, y, z)
+        bone = d.argmin(axis=1)
+        rows = np.arange(len(x))
+        body = self._body(x, y, z)
+        bone = np.where(d[rows, bone] < body, bone, -1)
+        return bone, h[rows, np.maximum(bone, 0)]
 
 def _march(field_, ox, oy, oz, dx, dy, dz, t, t_end, steps, eps):
     """Sphere-trace rays from o along d, starting at t, until t_end. Returns hit mask and t."""
@@ -285,7 +363,7 @@ def render_linear(params, size):
     # Wall everywhere first.
     pix_u, pix_v = u / tan_half, v / tan_half
     wall_light = _wall_light(p, field_, to_hand, pivot, centre, wall_z, tan_half, pix_u, pix_v)
-    color[:] = wall_light * _to_linear(p.wall)
+    color[:] = wall_light * _wall_albedo(p, pix_u, pix_v)
 
     if len(sel):
         o = to_hand @ (-centre) + pivot
@@ -331,6 +409,61 @@ def _wall_light(p, field_, to_hand, pivot, centre, wall_z, tan_half, pix_u, pix_
     return (sh[:, None] * lz * p.light_rgb + p.ambient_rgb) * falloff[:, None]
 
 
+def _wall_albedo(p, pix_u, pix_v):
+    """Linear albedo of the wall seen at picture coordinates (u, v) in [-1, 1]: (n, 3).
+
+    The paint gets a faint texture of a few waves, and the things in ``p.clutter`` cover it.
+    """
+    texture = np.ones_like(pix_u)
+    for fx, fy, phase, amp in p.wall_waves:
+        texture += amp * np.sin(math.pi * (fx * pix_u + fy * pix_v) + phase)
+    albedo = texture[:, None] * _to_linear(p.wall)
+    for x0, y0, x1, y1, *rgb in p.clutter:
+        inside = (pix_u >= x0) & (pix_u <= x1) & (pix_v >= y0) & (pix_v <= y1)
+        albedo[inside] = _to_linear(np.clip(rgb, 0, 255))
+    return albedo
+
+
+def _skin_albedo(p, field_, x, y, z, n):
+    """Linear albedo of skin points (hand frame) with normals ``n``: (m, 3).
+
+    Back and palm colours blend by the normal; on top come a faint mottle, darker creases
+    at the finger joints and palm lines, lighter and pinker nails, and the forearm's hair.
+    """
+    palm_side = np.clip(n[:, 2] * 1.5 + 0.2, 0.0, 1.0)[:, None]
+    albedo = _to_linear(p.skin) + palm_side * (_to_linear(p.palm) - _to_linear(p.skin))
+    ph = p.mottle
+    mottle = (np.sin(1.7 * x + ph[0]) * np.sin(1.3 * y + ph[1]) * np.sin(2.1 * z + 0.7 * x + ph[2]))
+    albedo = albedo * (1.0 + ph[3] * mottle)[:, None]
+    bone, h = field_.nearest_bone(x, y, z)
+    on_bone = bone >= 0
+    pad = np.zeros(len(x))
+    pad[on_bone] = (n[on_bone] * field_.palmar[bone[on_bone]]).sum(1)
+    darken = np.zeros(len(x))
+    # Creases at the joints on the pad side (the start of the middle and end phalanges).
+    joint = on_bone & (bone % 3 != 0) & (bone < 12)
+    darken[joint] = np.exp(-(h[joint] / 0.08) ** 2) * np.clip(pad[joint], 0.0, 1.0)
+    # Palm lines: the two long creases across the palm and the one round the thumb's root.
+    palm = ~on_bone & (n[:, 2] > 0.3) & (y > 1.5) & (y < 8.8)
+    px, py = x[palm], y[palm]
+    lines = np.maximum.reduce([
+        np.exp(-((py - 7.4 + 0.28 * px) / 0.18) ** 2) * (px < 2.0),
+        np.exp(-((py - 5.9 - 0.35 * px) / 0.18) ** 2) * (px > -2.2),
+        np.exp(-((np.hypot(px - 3.6, py - 1.8) - 3.4) / 0.2) ** 2) * (py > 2.2) * (px < 3.2),
+    ])
+    darken[palm] = lines
+    albedo = albedo * (1.0 - 0.22 * p.creases * darken)[:, None]
+    # Nails: the back of the last phalanges, towards the tip.
+    nail = on_bone & (np.isin(bone, (2, 5, 8, 11, 13))) & (h > 0.45) & (pad < -0.45)
+    nail_colour = _to_linear(np.array([238.0, 196, 190]))
+    albedo[nail] += p.nail * 0.55 * (nail_colour - albedo[nail])
+    # Forearm: the back of it is darker where hair grows.
+    arm = np.clip((0.5 - y) / 2.0, 0.0, 1.0) * np.clip(0.6 - n[:, 2], 0.0, 1.0)
+    fuzz = 0.75 + 0.25 * np.sin(9.0 * x + 3.0 * y) * np.sin(7.0 * y - 5.0 * z)
+    albedo = albedo * (1.0 - 0.25 * p.hair * arm * fuzz)[:, None]
+    return albedo
+
+
 def _shade_hand(p, field_, to_hand, to_cam, x, y, z, view):
     """Colour of skin points (hand frame) seen from direction ``view`` (unit, towards camera)."""
     e = 0.01
@@ -359,8 +492,7 @@ def _shade_hand(p, field_, to_hand, to_cam, x, y, z, view):
     key = (wrap * sh)[:, None] ** np.array([1.0, 1.25, 1.5])
     up = n @ (to_hand @ np.array([0.0, 1.0, 0.0]))
     amb = (0.75 + 0.25 * up) * ao
-    palm_side = np.clip(n[:, 2] * 1.5 + 0.2, 0.0, 1.0)[:, None]
-    albedo = _to_linear(p.skin) + palm_side * (_to_linear(p.palm) - _to_linear(p.skin))
+    albedo = _skin_albedo(p, field_, x, y, z, n)
     half = light + view
     half /= np.sqrt((half * half).sum(1))[:, None]
     ndh = np.clip((n * half).sum(1), 0.0, 1.0)
@@ -407,7 +539,7 @@ def _camera(img, p):
     yy = yy + p.blockiness * 0.25 * (blocks - yy)
     img = yy[..., None] + chroma
     rng = np.random.default_rng(p.noise_seed)
-    noise = rng.normal(0.0, p.noise, (h, w, 1)) + rng.normal(0.0, p.noise * 0.4, (h, w, 3))
+    noise = rng.normal(0.0, p.noise, (h, w, 1)) + rng.normal(0.0, p.noise * 0.25, (h, w, 3))
     return img + noise
 
 
