@@ -20,7 +20,7 @@ import resnets_utils
 # ------------------------------------------------------------------------------ data
 
 
-def prepare_signs(n_train=None, image_size=32, seed=0, path=None):
+def prepare_signs(n_train=None, image_size=32, seed=0, path=None, split="train"):
     """Load SIGNS, scale pixels to [0, 1], shrink the images and one-hot encode the labels.
 
     Arguments:
@@ -30,12 +30,16 @@ def prepare_signs(n_train=None, image_size=32, seed=0, path=None):
                   (images are shrunk by averaging blocks of pixels)
     seed -- seed of the subset's choice
     path -- folder of the SIGNS files, passed to ``resnets_utils.load_dataset``
+    split -- "train" (1080 images) or "test" (120 images)
 
     Returns:
     X -- float32 array (n_train, image_size, image_size, 3), values in [0, 1]
     Y -- float32 array (n_train, 6), one-hot labels
     """
-    X_orig, Y_orig, _, _, classes = resnets_utils.load_dataset(path)
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test'; got {split!r}.")
+    X_train, Y_train, X_test, Y_test, classes = resnets_utils.load_dataset(path)
+    X_orig, Y_orig = (X_train, Y_train) if split == "train" else (X_test, Y_test)
     factor = X_orig.shape[1] // image_size
     if factor * image_size != X_orig.shape[1]:
         raise ValueError(f"image_size must divide {X_orig.shape[1]}; got {image_size}.")

@@ -11,10 +11,12 @@ from resnets_graders.blocks import (
     check_resnet50,
 )
 from resnets_graders.gradients import check_layer_gradient_norms
+from resnets_graders.lesion import check_remove_residual_branch
 
 __all__ = [
     "check_convolutional_block",
     "check_identity_block",
     "check_layer_gradient_norms",
+    "check_remove_residual_branch",
     "check_resnet50",
 ]

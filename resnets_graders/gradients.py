@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from resnets_graders.messages import not_written
+from resnets_graders.messages import not_written, raised
 
 EXERCISE = "layer_gradient_norms"
 
@@ -117,11 +117,9 @@ def _call_learner(layer_gradient_norms, model, X, Y, training):
     except NotImplementedError as error:
         raise AssertionError(not_written(EXERCISE)) from error
     except Exception as error:  # any error of the learner's code, shown with its cause
-        raise AssertionError(
-            f"Exercise {EXERCISE} raised {type(error).__name__}: {error}. Called as "
-            f"layer_gradient_norms(model, X, Y, training={training}) on a small network "
-            "of Conv2D, BatchNormalization and Dense layers."
-        ) from error
+        raise AssertionError(raised(
+            EXERCISE, error, f"layer_gradient_norms(model, X, Y, training={training}) on a "
+            "small network of Conv2D, BatchNormalization and Dense layers")) from error
 
 
 def _close(a, b):

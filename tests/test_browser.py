@@ -54,6 +54,8 @@ MISTAKES = {
     "04": ('AveragePooling2D(pool_size=(2, 2), name="avg_pool")',
            'MaxPooling2D(pool_size=(2, 2), name="avg_pool")',
            r"should be an AveragePooling2D layer, not MaxPooling2D"),
+    "05": ("np.zeros_like(beta), moving_mean", "beta, moving_mean",
+           r"beta of 'bn2b_branch2c' is still .* \(not zero\)"),
 }
 # Notebook 04's short path: the learner's own compact ResNet-50 stages, which the grader
 # accepts as it builds the same layers; the other exercises get the solved code as it is

@@ -244,6 +244,7 @@ POINTERS = {
     "02": ["Eq. (1)", "section 4.1", "Figure 5"],
     "03": ["Eq. (2)", "section 3.3", "v1.5"],
     "04": ["Table 1", "section 4.1", "domain shift"],
+    "05": ["Figure 3", "Figure 5", "filter normalization", "section 3"],
 }
 
 

@@ -22,8 +22,8 @@ def test_layout():
         assert (REPO_ROOT / path).exists(), f"{path} is missing"
 
 
-def test_the_four_lessons_in_order():
-    assert [name[:3] for name in NOTEBOOKS] == ["01_", "02_", "03_", "04_"]
+def test_the_five_lessons_in_order():
+    assert [name[:3] for name in NOTEBOOKS] == ["01_", "02_", "03_", "04_", "05_"]
 
 
 def test_readme_names_every_notebook_and_the_two_commands():

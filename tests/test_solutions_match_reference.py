@@ -4,7 +4,8 @@ For every graded function (a code cell starting ``# GRADED FUNCTION: name``) of 
 notebook in notebooks/solutions/, each region between ``### BEGIN SOLUTION`` and
 ``### END SOLUTION`` must equal the region of the same function in its reference module,
 ignoring indentation, trailing spaces and blank lines: notebooks 02-04's functions live in
-resnets_model.py, notebook 01's ``layer_gradient_norms`` in resnets_graders/gradients.py.
+resnets_model.py, notebook 01's ``layer_gradient_norms`` in resnets_graders/gradients.py,
+notebook 05's ``remove_residual_branch`` in resnets_graders/lesion.py.
 """
 
 import ast
@@ -17,7 +18,8 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
 REFERENCE_MODULES = (REPO_ROOT / "resnets_model.py",
-                     REPO_ROOT / "resnets_graders" / "gradients.py")
+                     REPO_ROOT / "resnets_graders" / "gradients.py",
+                     REPO_ROOT / "resnets_graders" / "lesion.py")
 GRADED = re.compile(r"^\s*# GRADED FUNCTION: (\w+)\s*$", re.MULTILINE)
 
 

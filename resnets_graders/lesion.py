@@ -1,0 +1,234 @@
+"""Notebook 05's exercise, ``remove_residual_branch``: the reference and its grader.
+
+``remove_residual_branch`` below is the ONE reference implementation; the instructors'
+notebook's solution region holds the same code (a test keeps the two equal).
+``check_remove_residual_branch`` runs the learner's function on a small network of the
+course's blocks with BatchNorm weights that are all different from 0 and 1, then looks at
+what changed: which layer, which of its four weight arrays, what was returned, and what the
+block computes afterwards. Each usual mistake gets its own message.
+"""
+
+import keras
+import numpy as np
+
+from resnets_graders.messages import not_written, raised
+
+EXERCISE = "remove_residual_branch"
+
+
+def remove_residual_branch(model, stage, block):
+    """Silence the residual branch of one block of the course's ResNet-50, keeping its shortcut.
+
+    A block computes ReLU(F(x) + shortcut(x)), and its branch F ends with the batch
+    normalization ``bn{stage}{block}_branch2c``, which outputs gamma * x_hat + beta. With
+    gamma and beta set to zero that layer outputs zeros whatever its input, so F(x) = 0 and
+    the block passes on ReLU(shortcut(x)): the input itself for an identity block (its input
+    comes out of a ReLU already), the projected input for a convolutional block. The moving
+    mean and variance stay as they are (a zero variance would divide by almost nothing).
+
+    Arguments:
+    model -- a keras.Model built from the course's blocks (layer names as in resnets_model)
+    stage -- the stage's number, an int from 2 to 5
+    block -- the block's letter within the stage, "a", "b", ...
+
+    Returns:
+    saved -- the layer's weights before the change, the list
+             [gamma, beta, moving_mean, moving_variance] that ``get_weights()`` returned,
+             so that ``layer.set_weights(saved)`` puts the branch back
+    """
+    ### BEGIN SOLUTION
+    layer = model.get_layer(f"bn{stage}{block}_branch2c")
+    saved = layer.get_weights()
+    gamma, beta, moving_mean, moving_variance = saved
+    layer.set_weights([np.zeros_like(gamma), np.zeros_like(beta), moving_mean, moving_variance])
+    ### END SOLUTION
+    return saved
+
+
+# --------------------------------------------------------------------------- grader
+
+
+def _grader_model():
+    """A small network of the course's blocks: conv block 2a, identity blocks 2b and 2c.
+
+    Every BatchNormalization gets gamma, beta, moving mean and moving variance drawn away
+    from 0 and 1, so that each mistake leaves a trace.
+    """
+    from resnets_model import convolutional_block, identity_block
+
+    inputs = keras.Input((6, 6, 4))
+    x = convolutional_block(inputs, f=3, filters=[2, 2, 8], stage=2, block="a", s=1)
+    x = identity_block(x, 3, [2, 2, 8], stage=2, block="b")
+    x = identity_block(x, 3, [2, 2, 8], stage=2, block="c")
+    model = keras.Model(inputs, x, name="grader")
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            n = layer.gamma.shape[0]
+            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.uniform(0.2, 0.6, n) * rng.choice([-1, 1], n),
+                               rng.uniform(-0.3, 0.3, n), rng.uniform(0.5, 2.0, n)])
+    return model
+
+
+def _grader_input():
+    return np.random.default_rng(1).uniform(0.0, 1.0, (2, 6, 6, 4)).astype(np.float32)
+
+
+def _weights(model):
+    return {layer.name: [np.array(w) for w in layer.get_weights()] for layer in model.layers
+            if layer.get_weights()}
+
+
+def _fmt(values):
+    return "[" + ", ".join(f"{v:.3f}" for v in values[:3]) + (", ...]" if len(values) > 3 else "]")
+
+
+def _call_learner(remove_residual_branch, model, stage, block):
+    """Run the learner's function, turning its exceptions into messages naming the exercise."""
+    try:
+        return remove_residual_branch(model, stage, block)
+    except NotImplementedError as error:
+        raise AssertionError(not_written(EXERCISE)) from error
+    except ValueError as error:
+        if "branch1" in str(error):
+            raise AssertionError(
+                f"Exercise {EXERCISE}: model.get_layer raised "
+                f"'{str(error).split('. Existing layers')[0]}'. Identity blocks have no layer "
+                "on their shortcut, and the shortcut must stay anyway: silence the branch, "
+                f"whose last layer is 'bn{stage}{block}_branch2c'."
+            ) from error
+        if "No such layer" in str(error) or "layer" in str(error).lower():
+            raise AssertionError(
+                f"Exercise {EXERCISE}: model.get_layer raised "
+                f"'{str(error).split('. Existing layers')[0]}'. The branch's last "
+                f"batch normalization is named bn{{stage}}{{block}}_branch2c, for stage "
+                f"{stage}, block {block!r} that is 'bn{stage}{block}_branch2c': build the "
+                "name from the arguments with an f-string."
+            ) from error
+        raise AssertionError(raised(EXERCISE, error, f"remove_residual_branch(model, {stage}, "
+                                           f"{block!r})")) from error
+    except Exception as error:  # any error of the learner's code, shown with its cause
+        raise AssertionError(raised(
+            EXERCISE, error, f"remove_residual_branch(model, {stage}, {block!r}) on a small "
+            "network of the course's blocks")) from error
+
+
+def _check_block(remove_residual_branch, stage, block):
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
+    model = _grader_model()
+    before = _weights(model)
+    target = f"bn{stage}{block}_branch2c"
+    call = f"remove_residual_branch(model, {stage}, {block!r})"
+    saved = _call_learner(remove_residual_branch, model, stage, block)
+    after = _weights(model)
+
+    changed = [name for name in before
+               if any(not np.array_equal(a, b) for a, b in zip(before[name], after[name]))]
+    others = [name for name in changed if name != target]
+    if target not in changed:
+        hint = f" It changed {others} instead." if others else " Nothing changed."
+        if f"bn{stage}{block}_branch1" in others:
+            hint = (f" It changed 'bn{stage}{block}_branch1' instead: that is the shortcut's batch "
+                    "normalization, and the shortcut must stay.")
+        if f"res{stage}{block}_branch2c" in others:
+            hint = (f" It changed the convolution 'res{stage}{block}_branch2c' instead; after it, "
+                    f"'{target}' would still add its beta to every position.")
+        raise AssertionError(
+            f"Exercise {EXERCISE}: after {call} the layer '{target}' still has its weights."
+            f"{hint} The branch ends with the batch normalization '{target}'; set its gamma "
+            "and beta to zero."
+        )
+    if others:
+        what = []
+        for name in others:
+            if name.startswith("res") and name.endswith("branch2c"):
+                what.append(f"'{name}' (its kernel: the branch would still add beta)")
+            elif name.endswith("branch1"):
+                what.append(f"'{name}' (that is the shortcut, which must stay)")
+            else:
+                what.append(f"'{name}'")
+        raise AssertionError(
+            f"Exercise {EXERCISE}: {call} also changed {', '.join(what)}. Change only "
+            f"'{target}', the last layer of the branch."
+        )
+    gamma, beta, mean, variance = after[target]
+    old_gamma, old_beta, old_mean, old_variance = before[target]
+    if not np.array_equal(mean, old_mean) or not np.array_equal(variance, old_variance):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: the moving mean or moving variance of '{target}' changed. "
+            "Keep them (the third and fourth arrays of get_weights()); only gamma and beta "
+            "become zero. A zero variance would divide by almost nothing."
+        )
+    if np.any(gamma != 0) and np.all(beta == 0):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: beta of '{target}' is zero but gamma is not, so the branch "
+            "still adds gamma * x_hat. Set both gamma and beta to zero."
+        )
+    if np.any(beta != 0):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: beta of '{target}' is still {_fmt(beta)} (not zero), so the branch still adds a constant to every position. Set beta to "
+            "zero as well as gamma."
+        )
+    if np.any(gamma != 0):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: gamma of '{target}' should be all zeros, got "
+            f"{_fmt(gamma)}."
+        )
+
+    # What was returned: the weights before the change, to put them back.
+    if saved is None:
+        raise AssertionError(
+            f"Exercise {EXERCISE}: returned None. Return the layer's weights from before the "
+            "change (saved = layer.get_weights(), before set_weights), so that the lesion "
+            "study can put the branch back."
+        )
+    try:
+        saved = [np.asarray(w) for w in saved]
+    except TypeError as error:
+        raise AssertionError(
+            f"Exercise {EXERCISE}: should return a list of 4 arrays, got "
+            f"{type(saved).__name__}."
+        ) from error
+    if len(saved) != 4 or any(s.shape != b.shape for s, b in zip(saved, before[target])):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: should return the 4 arrays [gamma, beta, moving_mean, "
+            f"moving_variance] of '{target}', as get_weights() gives them; got {len(saved)} "
+            "item(s)."
+        )
+    if all(np.array_equal(s, a) for s, a in zip(saved, after[target])):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: returned the weights after the change (gamma and beta are "
+            "zero in them). Call get_weights() before set_weights and return that list."
+        )
+    if not all(np.array_equal(s, b) for s, b in zip(saved, before[target])):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: the list returned differs from the layer's weights before "
+            "the change; return exactly what get_weights() gave."
+        )
+
+    # What the network computes: the branch adds nothing any more.
+    reference = _grader_model()
+    reference.get_layer(target).set_weights(
+        [np.zeros_like(old_gamma), np.zeros_like(old_beta), old_mean, old_variance])
+    X = _grader_input()
+    got = np.asarray(model(X, training=False))
+    expected = np.asarray(reference(X, training=False))
+    if not np.allclose(got, expected, atol=1e-5):
+        raise AssertionError(
+            f"Exercise {EXERCISE}: after {call} the network's output differs from that of "
+            "the same network without the branch."
+        )
+
+
+def check_remove_residual_branch(remove_residual_branch):
+    """Grade the learner's ``remove_residual_branch``; print "All tests passed." when right.
+
+    Calls it on a small network of the course's blocks for an identity block (2, "b"), the
+    last block (2, "c") and a convolutional block (2, "a"), each time on a fresh copy, and
+    checks which weights changed, what was returned and what the network computes.
+    Raises AssertionError naming the mistake.
+    """
+    __tracebackhide__ = True
+    for stage, block in ((2, "b"), (2, "c"), (2, "a")):
+        _check_block(remove_residual_branch, stage, block)
+    print("All tests passed.")

@@ -1,0 +1,156 @@
+"""Notebook 05's laboratory, resnets_analysis: each measurement does what its docstring says."""
+
+import keras
+import numpy as np
+import pytest
+
+import resnets_analysis as ra
+import resnets_vanishing as rv
+from resnets_graders.lesion import remove_residual_branch
+
+
+@pytest.fixture(scope="module")
+def twins():
+    """A plain and a residual 8-layer network on 8x8 inputs, briefly trained, with data."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (48, 8, 8, 3)).astype(np.float32)
+    Y = np.eye(6, dtype=np.float32)[rng.integers(0, 6, 48)]
+    nets = {}
+    for kind in ("plain", "residual"):
+        model = rv.build_network(8, residual=(kind == "residual"), input_shape=(8, 8, 3))
+        rv.train_recording_gradients(model, X, Y, steps=5, batch_size=16, record_every=5)
+        nets[kind] = model
+    return nets, X, Y
+
+
+@pytest.fixture(scope="module")
+def resnet50():
+    keras.utils.set_random_seed(0)
+    from resnets_model import ResNet50
+
+    return ResNet50(input_shape=(64, 64, 3), classes=6)
+
+
+def test_the_16_blocks_of_resnet50():
+    names = [f"{s}{b}" for s, b in ra.RESNET50_BLOCKS]
+    assert names == ["2a", "2b", "2c", "3a", "3b", "3c", "3d", "4a", "4b", "4c", "4d", "4e", "4f",
+                     "5a", "5b", "5c"]
+
+
+def test_accuracy_counts_argmax_matches():
+    p = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]])
+    Y = np.array([[1, 0], [1, 0], [1, 0]])
+    assert ra.accuracy(p, Y) == pytest.approx(2 / 3)
+
+
+def test_filter_normalized_direction_matches_each_filters_norm():
+    rng = np.random.default_rng(1)
+    weights = [rng.normal(size=(3, 3, 4, 5)).astype(np.float32), rng.normal(size=5).astype(np.float32),
+               rng.normal(size=(7, 6)).astype(np.float32)]
+    d = ra.filter_normalized_direction(weights, np.random.default_rng(0))
+    assert [x.shape for x in d] == [w.shape for w in weights]
+    assert not d[1].any(), "1-D arrays (biases, BatchNorm) must not move"
+    for w, x in ((weights[0], d[0]), (weights[2], d[2])):
+        axes = tuple(range(w.ndim - 1))
+        np.testing.assert_allclose(np.sqrt((x ** 2).sum(axes)), np.sqrt((w ** 2).sum(axes)), rtol=1e-5)
+    assert not np.allclose(d[0], weights[0])
+
+
+def test_loss_surface_centre_is_the_models_loss_and_weights_come_back(twins):
+    nets, X, Y = twins
+    model = nets["residual"]
+    before = [w.copy() for w in model.get_weights()]
+    surface = ra.loss_surface(model, X, Y, span=0.5, steps=5, batch_size=20)
+    assert surface["loss"].shape == (5, 5)
+    np.testing.assert_allclose(surface["alphas"], np.linspace(-0.5, 0.5, 5))
+    centre = float(np.mean(keras.losses.categorical_crossentropy(Y, model.predict(X, verbose=0))))
+    assert surface["loss"][2, 2] == pytest.approx(centre, rel=1e-4)
+    assert abs(surface["loss"][0, 0] - surface["loss"][2, 2]) > 1e-3, "the corners must move the weights"
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_basin_share_and_roughness_on_known_surfaces():
+    grid = np.linspace(-1, 1, 5)
+    bowl = {"alphas": grid, "betas": grid, "loss": np.add.outer(grid ** 2, grid ** 2) * 4}
+    assert ra.basin_share(bowl, level=1.5) == pytest.approx(5 / 25)
+    assert ra.surface_roughness(bowl) == 0.0
+    wavy = dict(bowl, loss=bowl["loss"] + np.cos(np.arange(5) * np.pi)[None, :] * 3)
+    assert ra.surface_roughness(wavy) > 0.0
+
+
+@pytest.mark.parametrize("kind", ["plain", "residual"])
+def test_forward_skipping_is_the_model_when_nothing_is_skipped(twins, kind):
+    nets, X, _ = twins
+    model = nets[kind]
+    np.testing.assert_allclose(ra.forward_skipping(model, X), model.predict(X, verbose=0), atol=1e-5)
+
+
+def test_skipping_a_residual_block_is_removing_its_branch(twins):
+    nets, X, _ = twins
+    model = nets["residual"]
+    # Zero the branch's last convolution instead: the block then adds nothing.
+    conv = model.get_layer("conv5")  # block 2 is conv4 -> conv5
+    saved = conv.get_weights()
+    conv.set_weights([np.zeros_like(w) for w in saved])
+    try:
+        expected = model.predict(X, verbose=0)
+    finally:
+        conv.set_weights(saved)
+    np.testing.assert_allclose(ra.forward_skipping(model, X, skip=2), expected, atol=1e-5)
+    assert not np.allclose(ra.forward_skipping(model, X, skip=2), model.predict(X, verbose=0))
+
+
+def test_twin_lesion_study_has_one_entry_per_block(twins):
+    nets, X, Y = twins
+    baseline, lesions = ra.twin_lesion_study(nets["plain"], X, Y)
+    assert list(lesions) == [f"block {b}" for b in (1, 2, 3)]
+    assert baseline == pytest.approx(ra.accuracy(nets["plain"].predict(X, verbose=0), Y))
+
+
+def test_recalibrate_batchnorm_sets_moving_statistics_and_keeps_the_rest(twins):
+    nets, X, _ = twins
+    model = keras.models.clone_model(nets["plain"])
+    model.set_weights(nets["plain"].get_weights())
+    bn = model.get_layer("bn2")
+    before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers
+              if hasattr(layer, "kernel")}
+    ra.recalibrate_batchnorm(model, X)
+    conv1 = np.asarray(model.get_layer("conv1")(X))
+    np.testing.assert_allclose(bn.moving_mean.numpy(), conv1.mean(axis=(0, 1, 2)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), conv1.var(axis=(0, 1, 2)), rtol=1e-3, atol=1e-5)
+    assert bn.momentum == 0.99
+    for name, weights in before.items():
+        for a, b in zip(weights, model.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_lesion_study_visits_every_block_and_restores_the_model(resnet50):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (4, 64, 64, 3)).astype(np.float32)
+    Y = np.eye(6, dtype=np.float32)[[0, 1, 2, 3]]
+    before = [w.copy() for w in resnet50.get_weights()]
+    seen = []
+
+    def spy(model, stage, block):
+        seen.append(f"{stage}{block}")
+        return remove_residual_branch(model, stage, block)
+
+    baseline, lesions = ra.lesion_study(resnet50, X, Y, spy)
+    assert seen == list(lesions) == [f"{s}{b}" for s, b in ra.RESNET50_BLOCKS]
+    assert all(0.0 <= a <= 1.0 for a in lesions.values())
+    for a, b in zip(before, resnet50.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("layer, size", [("avg_pool", 2), ("res5a_branch2a", 4)])
+def test_grad_cam_maps_and_probabilities(resnet50, layer, size):
+    X = np.random.default_rng(1).uniform(0, 1, (3, 64, 64, 3)).astype(np.float32)
+    maps, classes, probabilities = ra.grad_cam(resnet50, X, layer_input_of=layer)
+    assert maps.shape == (3, size, size)
+    assert maps.min() >= 0.0 and maps.max() <= 1.0
+    expected = resnet50.predict(X, verbose=0)
+    np.testing.assert_allclose(probabilities, expected, atol=1e-5)
+    np.testing.assert_array_equal(classes, expected.argmax(axis=1))
+    one, chosen, _ = ra.grad_cam(resnet50, X, layer_input_of=layer, class_index=4)
+    assert chosen.tolist() == [4, 4, 4] and one.shape == maps.shape
