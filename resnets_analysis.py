@@ -78,8 +78,10 @@ def lesion_study(model, X, Y, remove_residual_branch, blocks=RESNET50_BLOCKS, ba
     """Test accuracy of ``model`` with each residual block's branch removed in turn.
 
     For each (stage, block), ``remove_residual_branch(model, stage, block)`` silences the
-    branch and returns the weights it changed; the accuracy is measured, and the weights
-    are put back before the next block. The model is unchanged afterwards.
+    branch; the accuracy is measured, and the layer ``bn{stage}{block}_branch2c`` gets back
+    the weights it had before the call (kept here, whatever the function returns, and put
+    back even when the function raises). Only that layer's weights are restored: a function
+    that changes other layers leaves them changed.
 
     Arguments:
     model -- the course's ResNet-50 (layer names as in ``resnets_model``)
@@ -93,14 +95,19 @@ def lesion_study(model, X, Y, remove_residual_branch, blocks=RESNET50_BLOCKS, ba
     Returns:
     baseline -- accuracy of the intact model (float in [0, 1])
     accuracies -- dict {"2a": accuracy, ...}, one entry per block, in the order of ``blocks``
+
+    Raises:
+    ValueError -- from ``model.get_layer`` when the model has no layer
+                  ``bn{stage}{block}_branch2c`` (not the course's ResNet-50)
     """
     predict = predictor(model, batch_size)
     baseline = accuracy(predict(X), Y)
     accuracies = {}
     for stage, block in blocks:
         layer = model.get_layer(f"bn{stage}{block}_branch2c")
-        saved = remove_residual_branch(model, stage, block)
+        saved = layer.get_weights()
         try:
+            remove_residual_branch(model, stage, block)
             accuracies[f"{stage}{block}"] = accuracy(predict(X), Y)
         finally:
             layer.set_weights(saved)
@@ -117,14 +124,20 @@ def forward_skipping(model, X, skip=None):
 
     Arguments:
     model -- a network built by ``resnets_vanishing.build_network`` with batchnorm=True
-    X -- float32 images (m, H, W, 3)
-    skip -- the block to leave out, or None for the whole network
+             (layers named conv1, bn2, relu2, conv2, ..., bn_final, avg_pool, fc)
+    X -- float32 images (m, H, W, 3), run as one batch
+    skip -- the block to leave out (1 .. number of blocks), or None for the whole network
 
     Returns:
     probabilities -- NumPy array (m, classes)
+
+    Raises:
+    ValueError -- when ``skip`` is not None and not a block number of the network
     """
     residual = any(layer.name.startswith("add") for layer in model.layers)
     n_blocks = sum(1 for layer in model.layers if layer.name.startswith("conv")) // 2
+    if skip is not None and not 1 <= skip <= n_blocks:
+        raise ValueError(f"skip must be a block number from 1 to {n_blocks}, or None; got {skip!r}.")
     act = next(layer for layer in model.layers
                if layer.name.endswith("_final") and not layer.name.startswith("bn"))
     x = model.get_layer("conv1")(X)
@@ -154,7 +167,10 @@ def recalibrate_batchnorm(model, X, batch_size=None):
     Arguments:
     model -- a keras.Model with BatchNormalization layers
     X -- float32 inputs (m, H, W, C), typically the training images
-    batch_size -- examples per pass; None for all of X in one pass (the exact statistics)
+    batch_size -- use only the first ``batch_size`` examples of X (to save memory); None
+                  for all of X, which gives the exact statistics of X
+
+    Returns nothing: the model's BatchNormalization layers are changed in place.
     """
     import keras
 
@@ -270,7 +286,9 @@ def loss_surface(model, X, Y, span=1.0, steps=21, seed=0, batch_size=256):
     Arguments:
     model -- a trained keras.Model with softmax outputs
     X -- float32 inputs (m, H, W, C); Y -- one-hot labels (m, classes)
-    span -- the grid covers alpha, beta in [-span, span]
+    span -- the grid covers alpha, beta in [-span, span]; since each filter of d1 and d2
+            has the norm of the same filter of w, a step of 1 changes every filter by its
+            own norm (a relative unit, no physical one)
     steps -- grid points per axis
     seed -- seed of the two directions
     batch_size -- examples per forward pass
@@ -313,12 +331,15 @@ def loss_surface(model, X, Y, span=1.0, steps=21, seed=0, batch_size=256):
     return {"alphas": grid, "betas": grid, "loss": loss}
 
 
-def plot_loss_surfaces(surfaces, title="Training loss around the trained weights"):
+def plot_loss_surfaces(surfaces, title="Training loss around the trained weights", classes=6):
     """Contour plots of :func:`loss_surface` results side by side, log10 of the loss, same levels.
+
+    A red line marks the loss of guessing, ln(classes).
 
     Arguments:
     surfaces -- dict {panel title: loss_surface(...) result}
     title -- the figure's title
+    classes -- number of classes, for the guessing line
 
     Shows the figure (plt.show()); returns nothing.
     """
@@ -332,9 +353,9 @@ def plot_loss_surfaces(surfaces, title="Training loss around the trained weights
     for ax, (name, s) in zip(axes[0], surfaces.items()):
         filled = ax.contourf(s["alphas"], s["betas"], logs[name], levels=levels, cmap="viridis")
         ax.contour(s["alphas"], s["betas"], logs[name], levels=levels, colors="white", linewidths=0.4)
-        ax.contour(s["alphas"], s["betas"], s["loss"], levels=[np.log(6)], colors="red", linewidths=1.5)
+        ax.contour(s["alphas"], s["betas"], s["loss"], levels=[np.log(classes)], colors="red", linewidths=1.5)
         ax.plot([0], [0], marker="*", color="red", ms=12, ls="none", label="trained weights")
-        ax.plot([], [], color="red", lw=1.5, label="loss = ln 6 (guessing)")
+        ax.plot([], [], color="red", lw=1.5, label=f"loss = ln {classes} (guessing)")
         ax.set_xlabel("step along direction 1")
         ax.set_ylabel("step along direction 2")
         ax.set_title(name)
@@ -410,8 +431,11 @@ def grad_cam(model, X, layer_input_of="avg_pool", class_index=None):
 
     Returns:
     maps -- float32 array (m, n_H, n_W) in [0, 1]
-    classes -- int array (m,), the classes explained
-    probabilities -- float array (m, classes), the model's output
+    explained -- int array (m,), the class explained for each image
+    probabilities -- float array (m, number of classes), the model's output
+
+    Raises:
+    ValueError -- from ``model.get_layer`` when there is no layer ``layer_input_of``
     """
     import keras
     import tensorflow as tf

@@ -49,7 +49,7 @@ def remove_residual_branch(model, stage, block):
 
 
 def _grader_model():
-    """A small network of the course's blocks: conv block 2a, identity blocks 2b and 2c.
+    """A small network of the course's blocks: stage 2 (blocks a, b, c), stage 3 (blocks a, b).
 
     Every BatchNormalization gets gamma, beta, moving mean and moving variance drawn away
     from 0 and 1, so that each mistake leaves a trace.
@@ -60,6 +60,8 @@ def _grader_model():
     x = convolutional_block(inputs, f=3, filters=[2, 2, 8], stage=2, block="a", s=1)
     x = identity_block(x, 3, [2, 2, 8], stage=2, block="b")
     x = identity_block(x, 3, [2, 2, 8], stage=2, block="c")
+    x = convolutional_block(x, f=3, filters=[2, 2, 6], stage=3, block="a", s=2)
+    x = identity_block(x, 3, [2, 2, 6], stage=3, block="b")
     model = keras.Model(inputs, x, name="grader")
     rng = np.random.default_rng(0)
     for layer in model.layers:
@@ -90,23 +92,25 @@ def _call_learner(remove_residual_branch, model, stage, block):
     except NotImplementedError as error:
         raise AssertionError(not_written(EXERCISE)) from error
     except ValueError as error:
-        if "branch1" in str(error):
+        first = str(error).split(". Existing layers")[0]
+        if not first.startswith("No such layer"):
+            raise AssertionError(raised(
+                EXERCISE, error, f"remove_residual_branch(model, {stage}, {block!r}). "
+                "If it came from set_weights: it takes all four arrays, "
+                "[gamma, beta, moving_mean, moving_variance], in that order and with their "
+                "shapes")) from error
+        if "branch1" in first:
             raise AssertionError(
-                f"Exercise {EXERCISE}: model.get_layer raised "
-                f"'{str(error).split('. Existing layers')[0]}'. Identity blocks have no layer "
+                f"Exercise {EXERCISE}: model.get_layer raised '{first}'. Identity blocks have no layer "
                 "on their shortcut, and the shortcut must stay anyway: silence the branch, "
                 f"whose last layer is 'bn{stage}{block}_branch2c'."
             ) from error
-        if "No such layer" in str(error) or "layer" in str(error).lower():
-            raise AssertionError(
-                f"Exercise {EXERCISE}: model.get_layer raised "
-                f"'{str(error).split('. Existing layers')[0]}'. The branch's last "
-                f"batch normalization is named bn{{stage}}{{block}}_branch2c, for stage "
-                f"{stage}, block {block!r} that is 'bn{stage}{block}_branch2c': build the "
-                "name from the arguments with an f-string."
-            ) from error
-        raise AssertionError(raised(EXERCISE, error, f"remove_residual_branch(model, {stage}, "
-                                           f"{block!r})")) from error
+        raise AssertionError(
+            f"Exercise {EXERCISE}: model.get_layer raised '{first}'. The branch's last "
+            f"batch normalization is named bn{{stage}}{{block}}_branch2c, for stage "
+            f"{stage}, block {block!r} that is 'bn{stage}{block}_branch2c': build the "
+            "name from the arguments with an f-string."
+        ) from error
     except Exception as error:  # any error of the learner's code, shown with its cause
         raise AssertionError(raised(
             EXERCISE, error, f"remove_residual_branch(model, {stage}, {block!r}) on a small "
@@ -192,8 +196,9 @@ def _check_block(remove_residual_branch, stage, block):
     if len(saved) != 4 or any(s.shape != b.shape for s, b in zip(saved, before[target])):
         raise AssertionError(
             f"Exercise {EXERCISE}: should return the 4 arrays [gamma, beta, moving_mean, "
-            f"moving_variance] of '{target}', as get_weights() gives them; got {len(saved)} "
-            "item(s)."
+            f"moving_variance] of '{target}', as get_weights() gives them, with shapes "
+            f"{[b.shape for b in before[target]]}; got {len(saved)} item(s) of shapes "
+            f"{[s.shape for s in saved]}."
         )
     if all(np.array_equal(s, a) for s, a in zip(saved, after[target])):
         raise AssertionError(
@@ -223,12 +228,13 @@ def _check_block(remove_residual_branch, stage, block):
 def check_remove_residual_branch(remove_residual_branch):
     """Grade the learner's ``remove_residual_branch``; print "All tests passed." when right.
 
-    Calls it on a small network of the course's blocks for an identity block (2, "b"), the
-    last block (2, "c") and a convolutional block (2, "a"), each time on a fresh copy, and
+    Calls it on a small network of the course's blocks (stages 2 and 3) for identity blocks
+    (2, "b"), (2, "c"), (3, "b") and convolutional blocks (2, "a"), (3, "a"), each time on a
+    fresh copy, and
     checks which weights changed, what was returned and what the network computes.
     Raises AssertionError naming the mistake.
     """
     __tracebackhide__ = True
-    for stage, block in ((2, "b"), (2, "c"), (2, "a")):
+    for stage, block in ((2, "b"), (2, "c"), (3, "b"), (2, "a"), (3, "a")):
         _check_block(remove_residual_branch, stage, block)
     print("All tests passed.")

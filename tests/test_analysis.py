@@ -154,3 +154,25 @@ def test_grad_cam_maps_and_probabilities(resnet50, layer, size):
     np.testing.assert_array_equal(classes, expected.argmax(axis=1))
     one, chosen, _ = ra.grad_cam(resnet50, X, layer_input_of=layer, class_index=4)
     assert chosen.tolist() == [4, 4, 4] and one.shape == maps.shape
+
+
+def test_forward_skipping_rejects_a_block_it_does_not_have(twins):
+    nets, X, _ = twins
+    with pytest.raises(ValueError, match="skip must be a block number from 1 to 3"):
+        ra.forward_skipping(nets["plain"], X, skip=4)
+
+
+def test_lesion_study_restores_the_layer_even_when_the_function_raises(resnet50):
+    X = np.zeros((2, 64, 64, 3), np.float32)
+    Y = np.eye(6, dtype=np.float32)[[0, 1]]
+    layer = resnet50.get_layer("bn2a_branch2c")
+    before = [w.copy() for w in layer.get_weights()]
+
+    def breaks_then_raises(model, stage, block):
+        remove_residual_branch(model, stage, block)
+        raise RuntimeError("learner's bug")
+
+    with pytest.raises(RuntimeError, match="learner's bug"):
+        ra.lesion_study(resnet50, X, Y, breaks_then_raises)
+    for a, b in zip(before, layer.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -14,7 +14,7 @@ from resnets_graders.lesion import check_remove_residual_branch, remove_residual
 
 
 def make_remove(layer="bn{stage}{block}_branch2c", zero=("gamma", "beta"), returns="before",
-                hard_coded=None, raise_not_implemented=False):
+                hard_coded=None, raise_not_implemented=False, two_arrays=False):
     """The reference, with one change given by the keyword arguments."""
 
     def mistaken(model, stage, block):
@@ -27,7 +27,7 @@ def make_remove(layer="bn{stage}{block}_branch2c", zero=("gamma", "beta"), retur
                for role, w in zip(("gamma", "beta", "mean", "variance", "bias"), saved)]
         if name.startswith("res"):  # a convolution: kernel and bias
             new = [np.zeros_like(w) for w in saved]
-        target.set_weights(new)
+        target.set_weights(new[:2] if two_arrays else new)
         if returns == "before":
             return saved
         if returns == "after":
@@ -48,10 +48,15 @@ MISTAKES = {
                                       r"changed the convolution 'res2b_branch2c' instead"),
     "block hard-coded": (make_remove(hard_coded="bn2b_branch2c"),
                          r"'bn2c_branch2c' still has its weights\. It changed \['bn2b_branch2c'\]"),
+    "stage hard-coded": (make_remove(layer="bn2{block}_branch2c"),
+                         r"'bn3b_branch2c' still has its weights\. It changed \['bn2b_branch2c'\]"),
+    "only gamma and beta given to set_weights": (make_remove(two_arrays=True),
+                                                 r"raised ValueError: .*set_weights: it takes all four arrays"),
     "returns the new weights": (make_remove(returns="after"), r"returned the weights after the change"),
     "returns nothing": (make_remove(returns=None), r"returned None"),
     "wrong layer name": (make_remove(layer="bn{stage}_{block}_branch2c"),
-                         r"model\.get_layer raised 'No such layer: bn2_b_branch2c'.*'bn2b_branch2c'"),
+                         r"model\.get_layer raised 'No such layer: bn2_b_branch2c'\. The branch's last batch "
+                         r"normalization is named .* 'bn2b_branch2c': build the name"),
     "shortcut's batch norm": (make_remove(layer="bn{stage}{block}_branch1"),
                               r"Identity blocks have no layer on their shortcut"),
 }
