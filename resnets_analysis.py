@@ -135,7 +135,7 @@ def forward_skipping(model, X, skip=None):
     ValueError -- when ``skip`` is not None and not a block number of the network
     """
     residual = any(layer.name.startswith("add") for layer in model.layers)
-    n_blocks = sum(1 for layer in model.layers if layer.name.startswith("conv")) // 2
+    n_blocks = _block_count(model)
     if skip is not None and not 1 <= skip <= n_blocks:
         raise ValueError(f"skip must be a block number from 1 to {n_blocks}, or None; got {skip!r}.")
     act = next(layer for layer in model.layers
@@ -185,6 +185,12 @@ def recalibrate_batchnorm(model, X, batch_size=None):
             layer.momentum = momentum
 
 
+def _block_count(model):
+    """Blocks of a ``resnets_vanishing.build_network`` network: its convolutions are the
+    stem ``conv1`` and two per block."""
+    return sum(1 for layer in model.layers if layer.name.startswith("conv")) // 2
+
+
 def twin_lesion_study(model, X, Y):
     """Test accuracy of a ``resnets_vanishing`` network with each of its blocks left out.
 
@@ -197,7 +203,7 @@ def twin_lesion_study(model, X, Y):
     baseline -- accuracy of the whole network (float in [0, 1])
     accuracies -- dict {"block 1": accuracy, ...}, one entry per block, input to output
     """
-    n_blocks = sum(1 for layer in model.layers if layer.name.startswith("conv")) // 2
+    n_blocks = _block_count(model)
     baseline = accuracy(forward_skipping(model, X), Y)
     return baseline, {f"block {b}": accuracy(forward_skipping(model, X, skip=b), Y)
                       for b in range(1, n_blocks + 1)}
