@@ -93,3 +93,38 @@ def test_jupyterlab_serves_the_notebooks(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def nbval_marker_lines(source):
+    """The comment lines of a cell's source that mention nbval (NBVAL_...), stripped."""
+    return [line.strip() for line in source.splitlines()
+            if line.strip().startswith("#") and "NBVAL" in line]
+
+
+def misspelled_nbval_markers(notebook_path):
+    """(cell index, line) of each NBVAL comment nbval would silently ignore.
+
+    nbval honours a marker only when the comment is the marker alone (``# NBVAL_SKIP``): a
+    comment such as ``# NBVAL_IGNORE_OUTPUT (why)`` is read as an ordinary comment, and
+    the cell's output is then compared after all.
+    """
+    from nbval.plugin import comment_markers
+
+    cells = json.loads(Path(notebook_path).read_text(encoding="utf-8"))["cells"]
+    return [(index, line) for index, cell in enumerate(cells) if cell["cell_type"] == "code"
+            for line in nbval_marker_lines("".join(cell["source"]))
+            if line.lstrip("#").strip() not in comment_markers]
+
+
+def test_every_nbval_marker_is_one_nbval_honours(tmp_path):
+    notebooks = sorted((REPO_ROOT / "notebooks").glob("**/[0-9][0-9]_*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        assert misspelled_nbval_markers(path) == [], (
+            f"{path.relative_to(REPO_ROOT)}: nbval ignores these comments; put the marker "
+            "alone on its line and the reason on the next one")
+    wrong = tmp_path / "wrong.ipynb"
+    wrong.write_text(json.dumps({"cells": [
+        {"cell_type": "code", "source": ["# NBVAL_IGNORE_OUTPUT (why)\n", "print(1)"]},
+        {"cell_type": "code", "source": ["# NBVAL_IGNORE_OUTPUT\n", "# why\n", "print(2)"]}]}))
+    assert misspelled_nbval_markers(wrong) == [(0, "# NBVAL_IGNORE_OUTPUT (why)")]
