@@ -44,8 +44,16 @@ COURSE_ENV = {"KERAS_BACKEND": "tensorflow", "PYTHONHASHSEED": "0"}
 # JupyterLab settings for the course: no "news" pop-up over the first notebook.
 LAB_SETTINGS = '{\n  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}\n}\n'
 # -rs: say why any test was skipped (a missing browser must never go unnoticed).
-PYTEST_ARGS = ["tests", "notebooks/solutions", "--nbval", "--nbval-current-env",
+PYTEST_ARGS = ["notebooks/solutions", "tests", "--nbval", "--nbval-current-env",
                "--nbval-sanitize-with", os.path.join("tests", "nbval_sanitize.cfg"), "-rs"]
+# make test runs in two processes (pytest-xdist). Half of a single process's time goes to
+# work that keeps one CPU busy (starting kernels, importing TensorFlow, building models,
+# the browser), so two take about two thirds of the time. --dist loadfile keeps each file
+# in one process, and so each notebook's cells in order in one kernel; without reordering,
+# the files go out as listed above, the long notebooks first. Two, not one per CPU: each
+# process holds TensorFlow and a ResNet-50 (about 2 GB). `make test PYTEST_ARGS="-n 0"`
+# runs everything in one process, as needed for --pdb or -x.
+PYTEST_PARALLEL = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
 
 HOW_TO_GET_PYTHON = """\
 How to get one (any of these; then run the same command again):
@@ -257,7 +265,16 @@ def lab_command(notebook_dir=None, solutions=False, extra=()):
 
 
 def pytest_command(extra=()):
-    return [venv_python(), "-m", "pytest"] + PYTEST_ARGS + list(extra)
+    """The command line (a list) of `make test`; ``extra`` are more pytest options.
+
+    The run is split over two processes unless ``extra`` chooses for itself (``-n``,
+    ``--numprocesses``, ``--dist``, or ``-p no:xdist``).
+    """
+    extra = list(extra)
+    own_choice = any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg == "no:xdist"
+                     for arg in extra)
+    parallel = [] if own_choice else PYTEST_PARALLEL
+    return [venv_python(), "-m", "pytest"] + PYTEST_ARGS + parallel + extra
 
 
 def main(argv=None):

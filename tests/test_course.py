@@ -98,6 +98,20 @@ def test_lab_hides_the_solutions_and_picks_the_course_kernel():
     assert "--notebook-dir=" + str(REPO_ROOT / "notebooks" / "solutions") in solutions
 
 
+def test_make_test_runs_in_two_processes_unless_told_otherwise():
+    command = course.pytest_command()
+    assert command[1:3] == ["-m", "pytest"]
+    assert command.index("notebooks/solutions") < command.index("tests")  # longest first
+    n = command.index("-n")
+    assert command[n + 1] == "2" and "--no-loadscope-reorder" in command
+    assert command[command.index("--dist") + 1] == "loadfile"  # a notebook stays in one kernel
+    for own in (["-n", "0"], ["-n0"], ["--numprocesses=4"], ["-p", "no:xdist"]):
+        command = course.pytest_command(own)
+        assert command[-len(own):] == own
+        assert "--dist" not in command and command.count("-n") == own.count("-n")
+    assert course.pytest_command(["-k", "browser"])[-2:] == ["-k", "browser"]
+
+
 def test_the_course_kernel_is_registered_inside_the_environment():
     kernel = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "resnets" / "kernel.json"
     assert kernel.is_file(), "run `python course.py setup`"
