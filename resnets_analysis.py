@@ -391,6 +391,28 @@ def basin_share(surface, level=float(np.log(6))):
     return float(np.mean(surface["loss"] < level))
 
 
+def edge_loss(surface):
+    """Median loss along the edge of a :func:`loss_surface` grid, in nats.
+
+    The edge is every grid point at the largest step along either direction (a square
+    ring of ``4 * (steps - 1)`` points). Its median says how high the loss climbs a fixed
+    distance away from the trained weights, and varies far less between runs than the
+    single highest point of the grid, which depends on one corner of two random
+    directions.
+
+    Arguments:
+    surface -- a :func:`loss_surface` result; its ``"loss"`` is a square array, at least 2x2
+
+    Returns:
+    a Python float
+    """
+    loss = np.asarray(surface["loss"])
+    if loss.ndim != 2 or loss.shape[0] != loss.shape[1] or loss.shape[0] < 2:
+        raise ValueError(f"edge_loss needs a square grid of losses, at least 2x2, not the shape {loss.shape}")
+    ring = np.concatenate([loss[0], loss[-1], loss[1:-1, 0], loss[1:-1, -1]])
+    return float(np.median(ring))
+
+
 def surface_roughness(surface):
     """How far the loss surface is from a single bowl: a number >= 0, 0 for a convex-looking one.
 

@@ -79,6 +79,20 @@ def test_basin_share_and_roughness_on_known_surfaces():
     assert ra.surface_roughness(wavy) > 0.0
 
 
+def test_edge_loss_is_the_median_of_the_outer_ring():
+    grid = np.linspace(-1, 1, 5)
+    bowl = {"alphas": grid, "betas": grid, "loss": np.add.outer(grid ** 2, grid ** 2)}
+    # the ring: 4 corners at 2.0, 8 points at 1.25, the 4 mid-edge points at 1.0: median 1.25
+    assert ra.edge_loss(bowl) == pytest.approx(1.25)
+    spiked = dict(bowl, loss=bowl["loss"].copy())
+    spiked["loss"][0, 0] = 1e6  # one wild corner moves the maximum, not the median
+    assert ra.edge_loss(spiked) == pytest.approx(1.25)
+    spiked["loss"][2, 2] = 1e6  # nor does the centre
+    assert ra.edge_loss(spiked) == pytest.approx(1.25)
+    with pytest.raises(ValueError, match="square grid"):
+        ra.edge_loss({"loss": np.zeros((3, 4))})
+
+
 @pytest.mark.parametrize("kind", ["plain", "residual"])
 def test_forward_skipping_is_the_model_when_nothing_is_skipped(twins, kind):
     nets, X, _ = twins
