@@ -50,7 +50,7 @@ def print_profile(nb, total, top):
     print(f"  cells: {in_cells:.1f} s; kernel start and the rest: {total - in_cells:.1f} s")
     for seconds, index, cell in sorted(cells, key=lambda c: c[0], reverse=True)[:top]:
         first = next((line for line in cell.source.splitlines()
-                      if line.strip() and not line.startswith("# NBVAL")), "")
+                      if line.strip() and not line.lstrip().startswith("#")), "")
         print(f"  {seconds:6.1f} s {seconds / total:4.0%}  cell {index:2}: {first[:70]}")
 
 
