@@ -78,9 +78,7 @@ def main(argv=None):
     import resnets_model
     from bench_training_throughput import measured_matmul_peak
 
-    benchutils.quiet_tensorflow()
-    print(benchutils.machine_line())
-    print(benchutils.versions_line())
+    benchutils.start_tensorflow()
 
     keras.utils.set_random_seed(0)
     model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)

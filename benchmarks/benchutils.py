@@ -85,3 +85,14 @@ def quiet_tensorflow():
 
     absl.logging.set_verbosity(absl.logging.ERROR)
     tf.get_logger().setLevel("ERROR")
+
+
+def start_tensorflow():
+    """Silence TensorFlow's Python logging, then print the machine's and the versions' lines.
+
+    The common start of the benchmarks that run TensorFlow in their own process; call it
+    before the first TensorFlow operation.
+    """
+    quiet_tensorflow()
+    print(machine_line())
+    print(versions_line())

@@ -1,0 +1,111 @@
+"""Training speed of the course's ResNet-50 under TensorFlow's CPU settings, each in a fresh process.
+
+Usage::
+
+    python benchmarks/bench_training_settings.py [--repeats 3] [--steps 6]
+
+The course runs TensorFlow with its defaults. This script measures what the other
+settings would give, so that the choice rests on figures from the machine at hand:
+
+- ``default``: oneDNN on, with the widest vector instructions the CPU has;
+- ``onednn-off``: ``TF_ENABLE_ONEDNN_OPTS=0``, TensorFlow's own (Eigen) kernels;
+- ``onednn-avx2``: ``ONEDNN_MAX_CPU_ISA=AVX2``, oneDNN limited to AVX2 and FMA, which is
+  what it runs on a CPU without AVX-512 (only where the CPU has AVX-512; the clock and
+  the rest of the core stay this machine's);
+- ``xla``: ``model.compile(jit_compile=True)``, XLA's CPU compiler (Keras leaves it off
+  on CPU-only machines).
+
+Each setting trains ``resnets_model.ResNet50()`` (Adam, batch 32 of random 64x64
+images) in a process of its own, since these settings are read when TensorFlow starts:
+one warm-up ``fit`` of one batch (tracing and compilation, reported as "first step"),
+then ``--repeats`` timed ``fit`` calls of ``--steps`` batches. Reported: the median
+images per second and the ratio to the default. No budget: this explains a choice.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import benchutils
+
+SETTINGS = {
+    "default": ({}, False),
+    "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, False),
+    "onednn-avx2": ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, False),
+    "xla": ({}, True),
+}
+
+CHILD = r"""
+import json, statistics, sys, time
+import numpy as np
+sys.path.insert(0, {repo!r})
+import keras
+import resnets_model
+
+keras.utils.set_random_seed(0)
+batch, steps, repeats, jit = {batch}, {steps}, {repeats}, {jit}
+model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
+model.compile(optimizer="adam", loss="categorical_crossentropy", jit_compile=jit)
+rng = np.random.default_rng(0)
+x = rng.random((batch * steps, 64, 64, 3), dtype=np.float32)
+y = keras.utils.to_categorical(rng.integers(0, 6, batch * steps), 6)
+start = time.perf_counter()
+model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
+first = time.perf_counter() - start
+times = []
+for _ in range(repeats):
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    times.append((time.perf_counter() - start) / steps)
+print(json.dumps({{"first": first, "step": statistics.median(times)}}))
+"""
+
+
+def measure(name, batch, steps, repeats):
+    """(seconds of the first step, median seconds per step) of one setting, or None."""
+    env_extra, jit = SETTINGS[name]
+    env = {**os.environ, **env_extra, "KERAS_BACKEND": "tensorflow",
+           "TF_CPP_MIN_LOG_LEVEL": "3"}
+    code = CHILD.format(repo=str(benchutils.REPO_ROOT), batch=batch, steps=steps,
+                        repeats=repeats, jit=jit)
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        print(f"{name}: failed\n{result.stderr[-2000:]}")
+        return None
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures["first"], figures["step"]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args(argv)
+    print(benchutils.machine_line(), flush=True)
+    _, _, flags = benchutils.cpuinfo()
+    names = [name for name in SETTINGS if name != "onednn-avx2" or "avx512f" in flags]
+
+    speeds, failed = {}, False
+    for name in names:
+        figures = measure(name, args.batch_size, args.steps, args.repeats)
+        if figures is None:
+            failed = True
+            continue
+        first, step = figures
+        speeds[name] = args.batch_size / step
+        ratio = speeds[name] / speeds["default"] if "default" in speeds else float("nan")
+        print(f"{name:12} first step {first:5.1f} s, then {step * 1000:6.0f} ms per step, "
+              f"{speeds[name]:5.1f} img/s ({ratio:.2f} x the default)", flush=True)
+        benchutils.result(f"training_{name.replace('-', '_')}", speeds[name], "img/s", "{:.1f}")
+    fastest = max(speeds, key=speeds.get) if speeds else None
+    print(f"fastest here: {fastest}" + ("" if fastest == "default" else
+          " (the course keeps TensorFlow's default; see benchmarks/README.md)"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
