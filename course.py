@@ -52,8 +52,9 @@ PYTEST_ARGS = ["notebooks/solutions", "tests", "--nbval", "--nbval-current-env",
 # in one process, and so each notebook's cells in order in one kernel; without reordering,
 # the files go out as listed above, the long notebooks first. Two, not one per CPU: each
 # process holds TensorFlow and a ResNet-50 (about 2 GB). `make test PYTEST_ARGS="-n 0"`
-# runs everything in one process, as needed for --pdb or -x.
-PYTEST_PARALLEL = ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]
+# runs everything in one process, as --pdb needs (it is added by itself with --pdb).
+PYTEST_WORKERS = ["-n", "2"]
+PYTEST_DISTRIBUTION = ["--dist", "loadfile", "--no-loadscope-reorder"]
 
 HOW_TO_GET_PYTHON = """\
 How to get one (any of these; then run the same command again):
@@ -267,14 +268,25 @@ def lab_command(notebook_dir=None, solutions=False, extra=()):
 def pytest_command(extra=()):
     """The command line (a list) of `make test`; ``extra`` are more pytest options.
 
-    The run is split over two processes unless ``extra`` chooses for itself (``-n``,
-    ``--numprocesses``, ``--dist``, or ``-p no:xdist``).
+    The run is split over two processes, a file in each at a time (PYTEST_WORKERS and
+    PYTEST_DISTRIBUTION), except where ``extra`` decides for itself: a worker count of its
+    own (``-n``, ``--numprocesses``, ``--tx``) replaces the two workers, a ``--dist`` of its
+    own replaces the file-by-file distribution, ``-p no:xdist`` turns pytest-xdist off, and
+    ``--pdb`` or ``--trace`` (which need one process) get ``-n 0``.
     """
     extra = list(extra)
-    own_choice = any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg == "no:xdist"
-                     for arg in extra)
-    parallel = [] if own_choice else PYTEST_PARALLEL
-    return [venv_python(), "-m", "pytest"] + PYTEST_ARGS + parallel + extra
+    options = [arg.split("=", 1)[0] for arg in extra if arg.startswith("-")]
+    plugins = [b for a, b in zip([""] + extra, extra) if a == "-p"] + [
+        arg[2:] for arg in extra if arg.startswith("-p") and arg != "-p"]
+    if "no:xdist" in plugins:
+        return [venv_python(), "-m", "pytest"] + PYTEST_ARGS + extra
+    own_workers = any(option in ("--numprocesses", "--tx") or option.startswith("-n")
+                      for option in options)
+    workers = [] if own_workers else PYTEST_WORKERS
+    if not own_workers and ("--pdb" in options or "--trace" in options):
+        workers = ["-n", "0"]
+    distribution = [] if "--dist" in options else PYTEST_DISTRIBUTION
+    return [venv_python(), "-m", "pytest"] + PYTEST_ARGS + workers + distribution + extra
 
 
 def main(argv=None):

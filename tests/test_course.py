@@ -99,17 +99,27 @@ def test_lab_hides_the_solutions_and_picks_the_course_kernel():
 
 
 def test_make_test_runs_in_two_processes_unless_told_otherwise():
-    command = course.pytest_command()
-    assert command[1:3] == ["-m", "pytest"]
-    assert command.index("notebooks/solutions") < command.index("tests")  # longest first
-    n = command.index("-n")
-    assert command[n + 1] == "2" and "--no-loadscope-reorder" in command
-    assert command[command.index("--dist") + 1] == "loadfile"  # a notebook stays in one kernel
-    for own in (["-n", "0"], ["-n0"], ["--numprocesses=4"], ["-p", "no:xdist"]):
-        command = course.pytest_command(own)
-        assert command[-len(own):] == own
-        assert "--dist" not in command and command.count("-n") == own.count("-n")
-    assert course.pytest_command(["-k", "browser"])[-2:] == ["-k", "browser"]
+    def after_paths(extra=()):
+        command = course.pytest_command(extra)
+        assert command[1:3] == ["-m", "pytest"]
+        assert command.index("notebooks/solutions") < command.index("tests")  # longest first
+        return command[command.index("-rs") + 1:]
+
+    loadfile = ["--dist", "loadfile", "--no-loadscope-reorder"]  # a notebook stays in one kernel
+    assert after_paths() == ["-n", "2"] + loadfile
+    assert after_paths(["-k", "browser"]) == ["-n", "2"] + loadfile + ["-k", "browser"]
+    # a worker count of one's own keeps the file-by-file distribution
+    for own in (["-n", "4"], ["-n0"], ["-nauto"], ["--numprocesses=3"], ["--tx", "2*popen"]):
+        assert after_paths(own) == loadfile + own
+    # a distribution of one's own keeps the two workers
+    assert after_paths(["--dist=loadgroup"]) == ["-n", "2", "--dist=loadgroup"]
+    assert after_paths(["--dist", "load"]) == ["-n", "2", "--dist", "load"]
+    # pytest-xdist turned off: none of its options
+    assert after_paths(["-p", "no:xdist"]) == ["-p", "no:xdist"]
+    assert after_paths(["-pno:xdist", "-x"]) == ["-pno:xdist", "-x"]
+    # the debugger needs one process
+    assert after_paths(["--pdb"]) == ["-n", "0"] + loadfile + ["--pdb"]
+    assert after_paths(["--trace", "-n", "0"]) == loadfile + ["--trace", "-n", "0"]
 
 
 def test_the_course_kernel_is_registered_inside_the_environment():
