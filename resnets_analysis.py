@@ -404,7 +404,10 @@ def edge_loss(surface):
     surface -- a :func:`loss_surface` result; its ``"loss"`` is a square array, at least 2x2
 
     Returns:
-    a Python float
+    a Python float; NaN when a loss on the edge is NaN (a diverged evaluation)
+
+    Raises:
+    ValueError -- when ``surface["loss"]`` is not a square 2-D array of at least 2x2
     """
     loss = np.asarray(surface["loss"])
     if loss.ndim != 2 or loss.shape[0] != loss.shape[1] or loss.shape[0] < 2:
