@@ -17,9 +17,13 @@ settings would give, so that the choice rests on figures from the machine at han
 
 Each setting trains ``resnets_model.ResNet50()`` (Adam, batch 32 of random 64x64
 images) in a process of its own, since these settings are read when TensorFlow starts:
-one warm-up ``fit`` of one batch (tracing and compilation, reported as "first step"),
-then ``--repeats`` timed ``fit`` calls of ``--steps`` batches. Reported: the median
-images per second and the ratio to the default. No budget: this explains a choice.
+one warm-up ``train_on_batch`` (tracing and compilation, reported as "first step"), then
+``--repeats`` timed runs of ``--steps`` ``train_on_batch`` calls on the same batch, as
+``bench_training_profile.py`` times a step. Reported: the median images per second, the
+ratio to the default, and whether Keras really compiled with XLA (it falls back without
+it for a model XLA cannot take). The settings' variables are removed from the
+environment first, so that "default" is TensorFlow's default. No budget: this explains
+a choice.
 """
 
 import argparse
@@ -49,25 +53,29 @@ batch, steps, repeats, jit = {batch}, {steps}, {repeats}, {jit}
 model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
 model.compile(optimizer="adam", loss="categorical_crossentropy", jit_compile=jit)
 rng = np.random.default_rng(0)
-x = rng.random((batch * steps, 64, 64, 3), dtype=np.float32)
-y = keras.utils.to_categorical(rng.integers(0, 6, batch * steps), 6)
+x = rng.random((batch, 64, 64, 3), dtype=np.float32)
+y = keras.utils.to_categorical(rng.integers(0, 6, batch), 6)
 start = time.perf_counter()
-model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
+model.train_on_batch(x, y)
 first = time.perf_counter() - start
 times = []
 for _ in range(repeats):
     start = time.perf_counter()
-    model.fit(x, y, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    for _ in range(steps):
+        model.train_on_batch(x, y)
     times.append((time.perf_counter() - start) / steps)
-print(json.dumps({{"first": first, "step": statistics.median(times)}}))
+print(json.dumps({{"first": first, "step": statistics.median(times),
+                  "jit_compile": bool(model.jit_compile)}}))
 """
 
 
 def measure(name, batch, steps, repeats):
-    """(seconds of the first step, median seconds per step) of one setting, or None."""
+    """(seconds of the first step, median seconds per step) of one setting, or None when
+    the process failed or Keras did not use the setting's ``jit_compile``."""
     env_extra, jit = SETTINGS[name]
-    env = {**os.environ, **env_extra, "KERAS_BACKEND": "tensorflow",
-           "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA")}
+    env.update(env_extra, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
     code = CHILD.format(repo=str(benchutils.REPO_ROOT), batch=batch, steps=steps,
                         repeats=repeats, jit=jit)
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
@@ -76,6 +84,9 @@ def measure(name, batch, steps, repeats):
         print(f"{name}: failed\n{result.stderr[-2000:]}")
         return None
     figures = json.loads(result.stdout.strip().splitlines()[-1])
+    if figures["jit_compile"] != jit:
+        print(f"{name}: Keras ran with jit_compile={figures['jit_compile']}, not {jit}")
+        return None
     return figures["first"], figures["step"]
 
 

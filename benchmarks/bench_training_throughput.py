@@ -52,7 +52,12 @@ def nominal_peak():
     """(FLOP/s, explanation): CPUs x clock x FP32 FLOPs per cycle per core, from the flags."""
     model, mhz, flags = benchutils.cpuinfo()
     cpus = benchutils.cpu_count()
-    if "avx512f" in flags:
+    family = benchutils.cpu_family()
+    if "avx512f" in flags and family and family[0] == "AuthenticAMD" and family[1] >= 26:
+        per_cycle = 64
+        why = ("avx512f on AMD family 26 (Zen 5): 64 FP32 FLOPs/cycle/core assumed (two "
+               "512-bit FMA units)")
+    elif "avx512f" in flags:
         per_cycle = 32
         why = ("avx512f: 32 FP32 FLOPs/cycle/core assumed (one 512-bit FMA per cycle, or "
                "two 256-bit FMAs as on AMD Zen 4; Intel parts with two 512-bit FMA units "

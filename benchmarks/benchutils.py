@@ -32,6 +32,22 @@ def cpuinfo():
             set(flags.group(1).split()) if flags else set())
 
 
+def cpu_family():
+    """(vendor, family, model) numbers from /proc/cpuinfo, e.g. ('AuthenticAMD', 26, 2), or
+    None elsewhere. The model name ("AMD EPYC") often hides the generation; these do not:
+    AMD family 25 is Zen 3 and Zen 4, family 26 is Zen 5."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+    vendor = re.search(r"^vendor_id\s*:\s*(\S+)", text, re.M)
+    family = re.search(r"^cpu family\s*:\s*(\d+)", text, re.M)
+    model = re.search(r"^model\s*:\s*(\d+)", text, re.M)
+    if not (vendor and family and model):
+        return None
+    return vendor.group(1), int(family.group(1)), int(model.group(1))
+
+
 def vector_flags():
     """The CPU's widest vector instructions, as /proc/cpuinfo names them: 'avx512f avx2
     fma', 'avx2 fma', ... ('unknown' where there is no /proc/cpuinfo)."""
@@ -62,7 +78,9 @@ def machine_line():
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     load_text = f", load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}" if load else ""
     freq = f" at {mhz:.0f} MHz" if mhz else ""
-    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}: {cpu_count()} CPUs, {model}{freq}, "
+    family = cpu_family()
+    generation = f" ({family[0]} family {family[1]} model {family[2]})" if family else ""
+    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}: {cpu_count()} CPUs, {model}{generation}{freq}, "
             f"flags {vector_flags()}{load_text}; Python {platform.python_version()}")
 
 
