@@ -10,7 +10,12 @@ Times, in one process, with TensorFlow's own thread settings (as the notebooks r
 2. every convolution of the model on its own, forward and backward (the gradients for its
    input and its kernel, as in training), at the shape it has inside the model; layers of
    the same shape are timed once and counted as often as they occur;
-3. a large float32 matrix product, the measured peak of this CPU with TensorFlow.
+3. a large float32 matrix product, the measured peak of this CPU with TensorFlow;
+4. the memory bandwidth (a 256 MB array multiplied by 1.0 into another, one thread per
+   CPU), and for each part the least time its weights need to pass through memory at
+   that bandwidth (a convolution reads its kernel twice and writes its gradient once;
+   Adam makes 7 passes over all weights). A part whose floor is near its measured time
+   is bound by memory; one far below it is not.
 
 It prints the convolutions' share of the step, their achieved FLOP/s by stage, and the
 rest of the step (batch normalisation, ReLU, additions, pooling, the optimizer), which
@@ -67,6 +72,29 @@ def conv_flops(layer, batch_size):
     return 2 * batch_size * out[1] * out[2] * int(np.prod(layer.kernel.shape))
 
 
+def measured_bandwidth(megabytes=256, repeats=5):
+    """Bytes per second the CPUs move through memory, counting one read and one write.
+
+    The median time of multiplying a float32 array of ``megabytes`` MB (far larger than any
+    cache) by 1.0 into a second one, split into one contiguous part per CPU, each in its
+    own thread (NumPy releases the GIL), as TensorFlow's threads share the work in training.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = megabytes * 2**20 // 4
+    source = np.ones(n, dtype=np.float32)
+    target = np.zeros(n, dtype=np.float32)  # both written once already: no page faults later
+    parts = np.array_split(np.arange(n), benchutils.cpu_count())
+    bounds = [(int(part[0]), int(part[-1]) + 1) for part in parts if len(part)]
+
+    def copy(bound):
+        np.multiply(source[bound[0]:bound[1]], 1.0, out=target[bound[0]:bound[1]])
+
+    with ThreadPoolExecutor(len(bounds)) as pool:
+        seconds = median_seconds(lambda: list(pool.map(copy, bounds)), repeats)
+    return 2 * n * 4 / seconds
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -104,22 +132,41 @@ def main(argv=None):
     conv_seconds = sum(stage_seconds.values())
     conv_total_flops = sum(stage_flops.values())
     peak = measured_matmul_peak()
+    bandwidth = measured_bandwidth()
     rest = max(step_seconds - conv_seconds, 0.0)
+    # Least memory traffic of each part: a convolution reads its kernel for the forward
+    # pass and for the input's gradient and writes the kernel's gradient (3 passes);
+    # Adam reads the weight, its gradient and both moments and writes three (7 passes).
+    stage_weight_bytes = Counter()
+    for layer in convs:
+        stage = "stage 1" if layer.name == "conv1" else f"stage {layer.name[3]}"
+        stage_weight_bytes[stage] += 4 * int(np.prod(layer.kernel.shape))
+    adam_bytes = 7 * 4 * model.count_params()
 
     print(f"\ntraining step, batch {args.batch_size}: {step_seconds * 1000:.0f} ms "
           f"({args.batch_size / step_seconds:.1f} img/s); {len(convs)} convolutions of "
           f"{len(counts)} distinct shapes")
-    print(f"measured peak (2048x2048 float32 matmul): {peak / 1e9:.1f} GFLOP/s\n")
-    print(f"{'part of the step':34} {'ms':>7} {'share':>6} {'GFLOP/s':>8} {'of peak':>8}")
+    print(f"measured peak (2048x2048 float32 matmul): {peak / 1e9:.1f} GFLOP/s")
+    print(f"measured memory bandwidth (read + write, {benchutils.cpu_count()} threads): "
+          f"{bandwidth / 1e9:.1f} GB/s\n")
+    print(f"{'part of the step':34} {'ms':>7} {'share':>6} {'GFLOP/s':>8} {'of peak':>8} "
+          f"{'weights':>8} {'memory floor':>13}")
     for stage in sorted(stage_seconds):
         rate = stage_flops[stage] / stage_seconds[stage]
+        floor = 3 * stage_weight_bytes[stage] / bandwidth
         print(f"{'convolutions, ' + stage:34} {stage_seconds[stage] * 1000:7.0f} "
-              f"{stage_seconds[stage] / step_seconds:6.0%} {rate / 1e9:8.1f} {rate / peak:8.0%}")
+              f"{stage_seconds[stage] / step_seconds:6.0%} {rate / 1e9:8.1f} {rate / peak:8.0%} "
+              f"{stage_weight_bytes[stage] / 1e6:6.1f}MB {floor * 1000:6.1f} ms {floor / stage_seconds[stage]:4.0%}")
     print(f"{'all convolutions':34} {conv_seconds * 1000:7.0f} {conv_seconds / step_seconds:6.0%} "
           f"{conv_total_flops / conv_seconds / 1e9:8.1f} "
           f"{conv_total_flops / conv_seconds / peak:8.0%}")
     print(f"{'the rest (BN, ReLU, add, Adam, ...)':34} {rest * 1000:7.0f} "
-          f"{rest / step_seconds:6.0%}")
+          f"{rest / step_seconds:6.0%} {'':8} {'':8} {'':8} "
+          f"{adam_bytes / bandwidth * 1000:6.1f} ms {adam_bytes / bandwidth / max(rest, 1e-9):4.0%}"
+          " (Adam's 7 passes over the weights alone)")
+    print("memory floor: the least time the part's weights need to pass through memory at the "
+          "measured bandwidth (3 passes a convolution), and its share of the part's time; near "
+          "100% the part is bound by memory, not by arithmetic")
     whole = conv_total_flops / step_seconds
     print(f"\nwhole step: {whole / 1e9:.1f} GFLOP/s, {whole / peak:.0%} of the measured peak")
 
@@ -129,6 +176,7 @@ def main(argv=None):
     benchutils.result("profile_conv_share_of_peak",
                       100 * conv_total_flops / conv_seconds / peak, "%", "{:.0f}")
     benchutils.result("profile_step_share_of_peak", 100 * whole / peak, "%", "{:.0f}")
+    benchutils.result("profile_memory_bandwidth", bandwidth / 1e9, "GB/s", "{:.1f}")
     return 0
 
 
