@@ -84,8 +84,8 @@ def measured_bandwidth(megabytes=256, repeats=5):
     n = megabytes * 2**20 // 4
     source = np.ones(n, dtype=np.float32)
     target = np.zeros(n, dtype=np.float32)  # both written once already: no page faults later
-    parts = np.array_split(np.arange(n), benchutils.cpu_count())
-    bounds = [(int(part[0]), int(part[-1]) + 1) for part in parts if len(part)]
+    edges = np.linspace(0, n, benchutils.cpu_count() + 1).astype(int)
+    bounds = list(zip(edges[:-1], edges[1:]))
 
     def copy(bound):
         np.multiply(source[bound[0]:bound[1]], 1.0, out=target[bound[0]:bound[1]])
@@ -121,13 +121,14 @@ def main(argv=None):
     shape_of = {layer.name: (tuple(layer.input.shape[1:]), tuple(layer.kernel.shape),
                              layer.strides, layer.padding) for layer in convs}
     counts = Counter(shape_of.values())
-    timed, stage_seconds, stage_flops = {}, Counter(), Counter()
+    timed, stage_seconds, stage_flops, stage_weight_bytes = {}, Counter(), Counter(), Counter()
     for layer in convs:
         key = shape_of[layer.name]
         if key not in timed:
             timed[key] = median_seconds(conv_step(layer, args.batch_size), args.repeats)
         stage = "stage 1" if layer.name == "conv1" else f"stage {layer.name[3]}"
         stage_seconds[stage] += timed[key]
+        stage_weight_bytes[stage] += 4 * int(np.prod(layer.kernel.shape))  # float32
         stage_flops[stage] += 3 * conv_flops(layer, args.batch_size)
     conv_seconds = sum(stage_seconds.values())
     conv_total_flops = sum(stage_flops.values())
@@ -137,10 +138,6 @@ def main(argv=None):
     # Least memory traffic of each part: a convolution reads its kernel for the forward
     # pass and for the input's gradient and writes the kernel's gradient (3 passes);
     # Adam reads the weight, its gradient and both moments and writes three (7 passes).
-    stage_weight_bytes = Counter()
-    for layer in convs:
-        stage = "stage 1" if layer.name == "conv1" else f"stage {layer.name[3]}"
-        stage_weight_bytes[stage] += 4 * int(np.prod(layer.kernel.shape))
     adam_bytes = 7 * 4 * model.count_params()
 
     print(f"\ntraining step, batch {args.batch_size}: {step_seconds * 1000:.0f} ms "

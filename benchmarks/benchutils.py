@@ -18,11 +18,18 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 
+def proc_cpuinfo():
+    """The text of /proc/cpuinfo, or None where there is none (macOS, Windows)."""
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return None
+
+
 def cpuinfo():
     """(model name, MHz, set of flags) from /proc/cpuinfo; ('unknown', None, set()) elsewhere."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
+    text = proc_cpuinfo()
+    if text is None:
         return platform.processor() or "unknown", None, set()
     model = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
     mhz = re.search(r"^cpu MHz\s*:\s*([\d.]+)$", text, re.M)
@@ -36,9 +43,8 @@ def cpu_family():
     """(vendor, family, model) numbers from /proc/cpuinfo, e.g. ('AuthenticAMD', 26, 2), or
     None elsewhere. The model name ("AMD EPYC") often hides the generation; these do not:
     AMD family 25 is Zen 3 and Zen 4, family 26 is Zen 5."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
+    text = proc_cpuinfo()
+    if text is None:
         return None
     vendor = re.search(r"^vendor_id\s*:\s*(\S+)", text, re.M)
     family = re.search(r"^cpu family\s*:\s*(\d+)", text, re.M)
