@@ -13,7 +13,11 @@ settings would give, so that the choice rests on figures from the machine at han
   what it runs on a CPU without AVX-512 (only where the CPU has AVX-512; the clock and
   the rest of the core stay this machine's);
 - ``xla``: ``model.compile(jit_compile=True)``, XLA's CPU compiler (Keras leaves it off
-  on CPU-only machines).
+  on CPU-only machines);
+- ``adam-built``: the default, with Adam's variables made before the first step
+  (``model.optimizer.build(model.trainable_variables)``, as notebook 04 does). Without a
+  distribution strategy Keras makes them while TensorFlow traces the first step; only the
+  first step's time can differ.
 
 Each setting trains ``resnets_model.ResNet50()`` (Adam, batch 32 of random 64x64
 images) in a process of its own, since these settings are read when TensorFlow starts:
@@ -34,11 +38,12 @@ import sys
 
 import benchutils
 
-SETTINGS = {
-    "default": ({}, False),
-    "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, False),
-    "onednn-avx2": ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, False),
-    "xla": ({}, True),
+SETTINGS = {  # name: (environment variables, jit_compile, Adam built before the first step)
+    "default": ({}, False, False),
+    "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, False, False),
+    "onednn-avx2": ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, False, False),
+    "xla": ({}, True, False),
+    "adam-built": ({}, False, True),
 }
 
 CHILD = r"""
@@ -52,6 +57,8 @@ keras.utils.set_random_seed(0)
 batch, steps, repeats, jit = {batch}, {steps}, {repeats}, {jit}
 model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
 model.compile(optimizer="adam", loss="categorical_crossentropy", jit_compile=jit)
+if {build}:
+    model.optimizer.build(model.trainable_variables)
 rng = np.random.default_rng(0)
 x = rng.random((batch, 64, 64, 3), dtype=np.float32)
 y = keras.utils.to_categorical(rng.integers(0, 6, batch), 6)
@@ -72,12 +79,12 @@ print(json.dumps({{"first": first, "step": statistics.median(times),
 def measure(name, batch, steps, repeats):
     """(seconds of the first step, median seconds per step) of one setting, or None when
     the process failed or Keras did not use the setting's ``jit_compile``."""
-    env_extra, jit = SETTINGS[name]
+    env_extra, jit, build = SETTINGS[name]
     env = {key: value for key, value in os.environ.items()
            if key not in ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA")}
     env.update(env_extra, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
     code = CHILD.format(repo=str(benchutils.REPO_ROOT), batch=batch, steps=steps,
-                        repeats=repeats, jit=jit)
+                        repeats=repeats, jit=jit, build=build)
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True)
     if result.returncode != 0:
@@ -100,21 +107,27 @@ def main(argv=None):
     _, _, flags = benchutils.cpuinfo()
     names = [name for name in SETTINGS if name != "onednn-avx2" or "avx512f" in flags]
 
-    speeds, failed = {}, False
+    speeds, firsts, failed = {}, {}, False
     for name in names:
         figures = measure(name, args.batch_size, args.steps, args.repeats)
         if figures is None:
             failed = True
             continue
         first, step = figures
-        speeds[name] = args.batch_size / step
+        firsts[name], speeds[name] = first, args.batch_size / step
         ratio = speeds[name] / speeds["default"] if "default" in speeds else float("nan")
         print(f"{name:12} first step {first:5.1f} s, then {step * 1000:6.0f} ms per step, "
               f"{speeds[name]:5.1f} img/s ({ratio:.2f} x the default)", flush=True)
         benchutils.result(f"training_{name.replace('-', '_')}", speeds[name], "img/s", "{:.1f}")
-    fastest = max(speeds, key=speeds.get) if speeds else None
-    print(f"fastest here: {fastest}" + ("" if fastest == "default" else
+    tensorflow_settings = {name: speed for name, speed in speeds.items() if name != "adam-built"}
+    fastest = max(tensorflow_settings, key=tensorflow_settings.get) if tensorflow_settings else None
+    print(f"fastest TensorFlow setting here: {fastest}" + ("" if fastest == "default" else
           " (the course keeps TensorFlow's default; see benchmarks/README.md)"))
+    if "default" in firsts and "adam-built" in firsts:
+        print(f"Adam built before the first step (notebook 04 does it): first step "
+              f"{firsts['adam-built']:.1f} s against {firsts['default']:.1f} s")
+        benchutils.result("first_step_adam_built_saves", firsts["default"] - firsts["adam-built"],
+                          "s", "{:.1f}")
     return 1 if failed else 0
 
 
