@@ -76,6 +76,7 @@ def test_mirrored_training_on_two_logical_cpus_writes_a_loadable_model(tmp_path)
 
     report = json.loads((out / "report.json").read_text())
     assert report["strategy"] == "mirrored"
+    assert report["machine"]["vector_flags"]
     assert len(report["devices"]) == 2
     assert report["model_bytes"] <= 100 * 10**6
     assert report["reloaded_model_gives_same_predictions"]
@@ -89,3 +90,16 @@ def test_mirrored_training_on_two_logical_cpus_writes_a_loadable_model(tmp_path)
     assert model.get_layer("res2a_branch2a") is not None
     assert model.get_layer("fc6").output.shape[-1] == 6
     assert not model.compiled  # saved without optimizer state
+
+
+def test_report_names_the_cpu_with_its_flags_and_reads_older_reports():
+    machine = train_pretrained.machine()
+    assert machine["vector_flags"] and machine["cpu_count"] >= 1
+    text = train_pretrained.machine_text(machine)
+    assert text.startswith(machine["cpu"]) and f"flags {machine['vector_flags']}" in text
+    older = {"cpu": "AMD EPYC", "cpu_count": 2}  # report.json written before the flags were kept
+    assert train_pretrained.machine_text(older) == "AMD EPYC"
+    newer = {**older, "cpu_generation": "AuthenticAMD family 26 model 2",
+             "vector_flags": "avx512f avx2 fma"}
+    assert train_pretrained.machine_text(newer) == (
+        "AMD EPYC (AuthenticAMD family 26 model 2), flags avx512f avx2 fma")

@@ -341,15 +341,17 @@ def versions():
 
 
 def machine():
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        model = platform.processor() or "unknown"
-    info = {"cpu": model, "cpu_count": os.cpu_count(), "platform": platform.platform()}
+    """The CPU and platform, for the report: model name, vendor/family/model numbers, vector
+    flags (as the benchmarks print them, ``benchmarks/benchutils.py``), CPU count, load."""
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import benchutils
+
+    model, _, _ = benchutils.cpuinfo()
+    family = benchutils.cpu_family()
+    info = {"cpu": model, "cpu_count": os.cpu_count(), "platform": platform.platform(),
+            "vector_flags": benchutils.vector_flags()}
+    if family:
+        info["cpu_generation"] = f"{family[0]} family {family[1]} model {family[2]}"
     if hasattr(os, "getloadavg"):
         info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     return info
@@ -549,6 +551,14 @@ def replot(out):
     return 0
 
 
+def machine_text(mach):
+    """'AMD EPYC (AuthenticAMD family 26 model 2), flags avx512f avx2 fma' from a report's
+    machine entry; reports written before the flags were recorded give the name alone."""
+    generation = f" ({mach['cpu_generation']})" if mach.get("cpu_generation") else ""
+    flags = f", flags {mach['vector_flags']}" if mach.get("vector_flags") else ""
+    return f"{mach['cpu']}{generation}{flags}"
+
+
 def markdown_report(r):
     v, mach, rec = r["versions"], r["machine"], r["recipe"]
     classes = range(len(r["confusion_matrix"]))
@@ -579,7 +589,7 @@ Written by `{r['command']}` on {r['started']}.
 | seed | {r['seed']} |
 | strategy | {r['strategy']} on {', '.join(r['devices'])} |
 | versions | Python {v['python']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, NumPy {v['numpy']} |
-| machine | {mach['cpu']}, {mach['cpu_count']} CPU cores; load average at start {mach.get('load_average_at_start')}, at end {mach.get('load_average_at_end')} |
+| machine | {machine_text(mach)}, {mach['cpu_count']} CPU cores; load average at start {mach.get('load_average_at_start')}, at end {mach.get('load_average_at_end')} |
 | data | {r['data']['train']} training, {r['data']['validation']} validation, {r['data']['test']} test images; SHA-256 {', '.join(f"{k} {v[:12]}" for k, v in r['data']['files_sha256'].items())} |
 
 The load average counts every process on the machine: above the number of cores, other
