@@ -343,7 +343,8 @@ def versions():
 def machine():
     """The CPU and platform, for the report: model name, vendor/family/model numbers, vector
     flags (as the benchmarks print them, ``benchmarks/benchutils.py``), CPU count, load."""
-    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    if str(REPO_ROOT / "benchmarks") not in sys.path:
+        sys.path.append(str(REPO_ROOT / "benchmarks"))
     import benchutils
 
     model, _, _ = benchutils.cpuinfo()
