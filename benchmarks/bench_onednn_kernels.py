@@ -28,7 +28,6 @@ runs; ``--isa`` chooses one limit. No budget: this names the kernels behind
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -141,11 +140,8 @@ def report(label, step, total, runs, steps):
 
 def run(isa, steps, batch):
     """Run the child under ``ONEDNN_MAX_CPU_ISA=isa`` (None: no limit); its parsed output."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA")}
-    env.update(ONEDNN_VERBOSE="1", KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
-    if isa:
-        env["ONEDNN_MAX_CPU_ISA"] = isa
+    env = benchutils.tensorflow_child_environment(ONEDNN_VERBOSE="1",
+                                                  **({"ONEDNN_MAX_CPU_ISA": isa} if isa else {}))
     code = CHILD.format(repo=str(benchutils.REPO_ROOT), steps=steps, batch=batch)
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if result.returncode != 0:

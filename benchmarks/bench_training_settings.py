@@ -32,7 +32,6 @@ a choice.
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 
@@ -80,9 +79,7 @@ def measure(name, batch, steps, repeats):
     """(seconds of the first step, median seconds per step) of one setting, or None when
     the process failed or Keras did not use the setting's ``jit_compile``."""
     env_extra, jit, build = SETTINGS[name]
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA")}
-    env.update(env_extra, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+    env = benchutils.tensorflow_child_environment(**env_extra)
     code = CHILD.format(repo=str(benchutils.REPO_ROOT), batch=batch, steps=steps,
                         repeats=repeats, jit=jit, build=build)
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,

@@ -79,6 +79,19 @@ def use_all_cpus():
     tf.config.threading.set_inter_op_parallelism_threads(min(cpu_count(), 2))
 
 
+ONEDNN_SETTINGS = ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA")
+
+
+def tensorflow_child_environment(**settings):
+    """The environment for a child process that runs TensorFlow with its defaults plus
+    ``settings``: this one's, without oneDNN's settings (ONEDNN_SETTINGS), quiet, Keras on
+    TensorFlow. A dict of strings for ``subprocess.run(env=...)``."""
+    env = {key: value for key, value in os.environ.items() if key not in ONEDNN_SETTINGS}
+    env.update(KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
+    env.update(settings)
+    return env
+
+
 def machine_line():
     model, mhz, _ = cpuinfo()
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
