@@ -72,6 +72,12 @@ mark("MEASURE_END " + json.dumps({{"step": seconds}}))
 GENERIC = ("gemm", "ref")  # oneDNN's kernels for shapes no JIT kernel takes
 
 
+def is_generic(kernel):
+    """True for a oneDNN kernel name such as 'x64:gemm:jit' or 'ref:any', which oneDNN runs
+    where no JIT kernel for the CPU's instructions takes the shape."""
+    return any(name in kernel for name in GENERIC)
+
+
 def parse_verbose(lines):
     """Group the oneDNN ``exec`` lines between the child's MEASURE marks.
 
@@ -128,11 +134,11 @@ def report(label, step, total, runs, steps):
         kind, direction, kernel, where = key
         if ms / steps < 0.5:
             continue
-        generic = "  <- generic kernel" if any(g in kernel for g in GENERIC) else ""
+        generic = "  <- generic kernel" if is_generic(kernel) else ""
         print(f"  {ms / steps:7.1f} ms {ms / steps / summed:5.1%} {runs[key] / steps:4.0f} runs  "
               f"{kind} {direction} {kernel} {where}".rstrip() + generic)
     reorder = sum(ms for key, ms in total.items() if key[0] == "reorder" and key[3] == "weights")
-    generic = sum(ms for key, ms in total.items() if any(g in key[2] for g in GENERIC))
+    generic = sum(ms for key, ms in total.items() if is_generic(key[2]))
     print(f"  weight reorders: {reorder / steps:.1f} ms per step ({reorder / steps / (step * 1000):.0%} "
           f"of the step); generic kernels: {generic / steps:.1f} ms ({generic / steps / (step * 1000):.0%})")
     return reorder / steps, generic / steps
@@ -168,6 +174,9 @@ def main(argv=None):
         except ValueError as error:
             print(f"{label}: {error}")
             failed = True
+            continue
+        if not total:  # e.g. a CPU that is not x86: TensorFlow may run no oneDNN kernel there
+            print(f"{label}: oneDNN ran no kernel in the measured steps; nothing to report")
             continue
         reorder, generic = report(label, step, total, runs, args.steps)
         name = f"_{isa.lower()}" if isa else ""

@@ -51,3 +51,9 @@ def test_report_counts_generic_kernels_and_weight_reorders_per_step(capsys):
 def test_a_child_that_failed_before_measuring_is_an_error():
     with pytest.raises(ValueError, match="no MEASURE_END"):
         bench.parse_verbose(["Traceback (most recent call last):", "MEASURE_START"])
+
+
+def test_steps_without_onednn_kernels_are_said_to_have_none_rather_than_an_empty_table(monkeypatch, capsys):
+    monkeypatch.setattr(bench, "run", lambda isa, steps, batch: bench.parse_verbose(output()))
+    assert bench.main(["--isa", "AVX2"]) == 0
+    assert "oneDNN ran no kernel in the measured steps" in capsys.readouterr().out
