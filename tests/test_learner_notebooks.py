@@ -113,6 +113,21 @@ def test_tool_updates_an_unedited_notebook(tmp_path):
     assert "Another remark." in (out / SOLUTIONS[0].name).read_text()
 
 
+
+def test_check_fails_when_the_record_misses_a_committed_notebooks_hash(tmp_path):
+    # A notebook written with --force elsewhere and committed without its record would make
+    # the next `make notebooks` refuse to update it as if a learner had edited it.
+    solutions, out = make_copy(tmp_path)
+    args = ("--solutions", str(solutions), "--out", str(out))
+    assert run_tool(*args).returncode == 0
+    assert run_tool(*args, "--check").returncode == 0
+    (out / ".generated.json").write_text(json.dumps({SOLUTIONS[0].name: "0" * 64}))
+    result = run_tool(*args, "--check")
+    assert result.returncode == 1
+    assert ".generated.json does not hold the hash of" in result.stdout
+    assert run_tool(*args).returncode == 0  # writing records it again
+    assert run_tool(*args, "--check").returncode == 0
+
 def first_exercise(nb):
     """(index of the first check cell, name of the function it grades)."""
     for index, cell in enumerate(nb.cells):

@@ -141,12 +141,14 @@ def main(argv=None):
         print(f"No instructors' notebooks (NN_name.ipynb) in {args.solutions}.", file=sys.stderr)
         return 2
 
-    stale, refused, written = [], [], []
+    stale, refused, written, unrecorded = [], [], [], []
     for source in sources:
         text = render(learner_notebook(nbformat.read(source, as_version=4), source.name))
         target = args.out / source.name
         current = target.read_text(encoding="utf-8") if target.is_file() else None
         if current == text:
+            if record.get(source.name) != digest(text):
+                unrecorded.append(target)  # its edit check would refuse the next update
             record[source.name] = digest(text)
             continue
         stale.append(target)
@@ -164,7 +166,11 @@ def main(argv=None):
         for target in stale:
             print(f"out of date: {shown(target)} "
                   "(run `make notebooks` to rewrite it)")
-        return 1 if stale else 0
+        for target in unrecorded:
+            print(f"out of date: {shown(record_path)} does not hold the hash of {shown(target)}, "
+                  "so the next update would take it for a learner's edit "
+                  "(run `make notebooks` to record it)")
+        return 1 if stale or unrecorded else 0
 
     record_path.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n")
     for target in written:
