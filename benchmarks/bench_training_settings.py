@@ -18,6 +18,11 @@ settings would give, so that the choice rests on figures from the machine at han
   (``model.optimizer.build(model.trainable_variables)``, as notebook 04 does). Without a
   distribution strategy Keras makes them while TensorFlow traces the first step; only the
   first step's time can differ.
+- ``accuracy-string`` and ``accuracy-object``: ``adam-built`` with an accuracy metric,
+  ``metrics=["accuracy"]`` (Keras makes the metric's variables while it traces the first
+  step, which TensorFlow then traces again) or
+  ``metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")]`` (made before; notebook
+  04's compile). Only the first step's time can differ.
 
 Each setting trains ``resnets_model.ResNet50()`` (Adam, batch 32 of random 64x64
 images) in a process of its own, since these settings are read when TensorFlow starts:
@@ -37,13 +42,17 @@ import sys
 
 import benchutils
 
-SETTINGS = {  # name: (environment variables, jit_compile, Adam built before the first step)
-    "default": ({}, False, False),
-    "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, False, False),
-    "onednn-avx2": ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, False, False),
-    "xla": ({}, True, False),
-    "adam-built": ({}, False, True),
+SETTINGS = {  # name: (environment variables, jit_compile, Adam built before the first step,
+    #                  the accuracy metric: None, "string" or "object")
+    "default": ({}, False, False, None),
+    "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, False, False, None),
+    "onednn-avx2": ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, False, False, None),
+    "xla": ({}, True, False, None),
+    "adam-built": ({}, False, True, None),
+    "accuracy-string": ({}, False, True, "string"),
+    "accuracy-object": ({}, False, True, "object"),
 }
+FIRST_STEP_ONLY = ("adam-built", "accuracy-string", "accuracy-object")  # same kernels as default
 
 CHILD = r"""
 import json, statistics, sys, time
@@ -55,7 +64,10 @@ import resnets_model
 keras.utils.set_random_seed(0)
 batch, steps, repeats, jit = {batch}, {steps}, {repeats}, {jit}
 model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
-model.compile(optimizer="adam", loss="categorical_crossentropy", jit_compile=jit)
+metrics = {{None: None, "string": ["accuracy"],
+            "object": [keras.metrics.CategoricalAccuracy(name="accuracy")]}}[{metric!r}]
+model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=metrics,
+              jit_compile=jit)
 if {build}:
     model.optimizer.build(model.trainable_variables)
 rng = np.random.default_rng(0)
@@ -78,10 +90,10 @@ print(json.dumps({{"first": first, "step": statistics.median(times),
 def measure(name, batch, steps, repeats):
     """(seconds of the first step, median seconds per step) of one setting, or None when
     the process failed or Keras did not use the setting's ``jit_compile``."""
-    env_extra, jit, build = SETTINGS[name]
+    env_extra, jit, build, metric = SETTINGS[name]
     env = benchutils.tensorflow_child_environment(**env_extra)
     code = CHILD.format(repo=str(benchutils.REPO_ROOT), batch=batch, steps=steps,
-                        repeats=repeats, jit=jit, build=build)
+                        repeats=repeats, jit=jit, build=build, metric=metric)
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True)
     if result.returncode != 0:
@@ -113,10 +125,11 @@ def main(argv=None):
         first, step = figures
         firsts[name], speeds[name] = first, args.batch_size / step
         ratio = speeds[name] / speeds["default"] if "default" in speeds else float("nan")
-        print(f"{name:12} first step {first:5.1f} s, then {step * 1000:6.0f} ms per step, "
+        print(f"{name:15} first step {first:5.1f} s, then {step * 1000:6.0f} ms per step, "
               f"{speeds[name]:5.1f} img/s ({ratio:.2f} x the default)", flush=True)
         benchutils.result(f"training_{name.replace('-', '_')}", speeds[name], "img/s", "{:.1f}")
-    tensorflow_settings = {name: speed for name, speed in speeds.items() if name != "adam-built"}
+    tensorflow_settings = {name: speed for name, speed in speeds.items()
+                           if name not in FIRST_STEP_ONLY}
     fastest = max(tensorflow_settings, key=tensorflow_settings.get) if tensorflow_settings else None
     print(f"fastest TensorFlow setting here: {fastest}" + ("" if fastest == "default" else
           " (the course keeps TensorFlow's default; see benchmarks/README.md)"))
@@ -125,6 +138,12 @@ def main(argv=None):
               f"{firsts['adam-built']:.1f} s against {firsts['default']:.1f} s")
         benchutils.result("first_step_adam_built_saves", firsts["default"] - firsts["adam-built"],
                           "s", "{:.1f}")
+    if "accuracy-string" in firsts and "accuracy-object" in firsts:
+        print(f"accuracy metric made before the first step (notebook 04's compile): first step "
+              f"{firsts['accuracy-object']:.1f} s against {firsts['accuracy-string']:.1f} s "
+              f"with metrics=[\"accuracy\"]")
+        benchutils.result("first_step_metric_object_saves",
+                          firsts["accuracy-string"] - firsts["accuracy-object"], "s", "{:.1f}")
     return 1 if failed else 0
 
 
