@@ -7,7 +7,8 @@ Usage::
 Runs exactly what `make test` runs (``course.pytest_command``: the unit tests and nbval on
 the instructors' notebooks, in two pytest-xdist processes, offline, with the course's
 environment), ``--repeats`` times, and times each run from start to exit. Prints the
-pytest summary line and the slowest tests of the first run. Target: the median at most
+pytest summary line, the tests that failed (pytest's short summary) and the slowest tests
+of the first run. Target: the median at most
 600 s on 2 CPU cores without AVX-512 (PASS/FAIL); exit status 1 on FAIL or when a test
 failed. Options after ``--`` go to pytest (``-- -n 0`` times a single process).
 """
@@ -49,7 +50,7 @@ def main(argv=None):
 
     times, failed = [], False
     for r in range(args.repeats):
-        seconds, code, output = run_suite(["-p", "no:cacheprovider",
+        seconds, code, output = run_suite(["-p", "no:cacheprovider", "-rfE",
                                            f"--durations={args.slowest}", *args.pytest_args])
         times.append(seconds)
         lines = output.splitlines()
@@ -59,7 +60,8 @@ def main(argv=None):
               flush=True)
         if code != 0:
             failed = True
-            print("\n".join(lines[-40:]))
+            named = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
+            print("\n".join(named or lines[-40:]))  # pytest's short summary (-rfE) names them
         if r == 0 and "slowest" in output:
             start = next(i for i, line in enumerate(lines) if "slowest" in line)
             print("\n".join("  " + line for line in lines[start + 1:start + 1 + args.slowest]))
