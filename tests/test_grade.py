@@ -34,18 +34,64 @@ def solved_exercise():
     return cell.source.replace("### BEGIN SOLUTION\n", "").replace("### END SOLUTION\n", "")
 
 
-def test_grade_names_the_exercise_left_to_write(tmp_path):
-    learner_copy(tmp_path)
-    result = grade(tmp_path)
+@pytest.fixture(scope="module")
+def unwritten(tmp_path_factory):
+    """The learner's notebook 02 as it comes, graded once: (folder, its bytes before, result)."""
+    folder = tmp_path_factory.mktemp("unwritten")
+    learner_copy(folder)
+    before = (folder / LEARNER.name).read_bytes()
+    return folder, before, grade(folder)
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory):
+    """Notebook 02 with its exercise solved, graded once; each test below checks one thing.
+
+    Beside it lie a backup the tools advise (.mine.ipynb) and two Untitled notebooks, each
+    with the exercise unwritten, and after its last check a cell that raises: none of them
+    may be graded. (Grading a notebook starts a kernel and TensorFlow, about 5 s each.)
+    """
+    folder = tmp_path_factory.mktemp("solved")
+    learner_copy(folder, edit=lambda source: solved_exercise())
+    nb = nbformat.read(folder / LEARNER.name, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('not graded')"))
+    nbformat.write(nb, folder / LEARNER.name)
+    shutil.copy(LEARNER, folder / "02_identity_block.mine.ipynb")
+    shutil.copy(LEARNER, folder / "Untitled.ipynb")
+    shutil.copy(LEARNER, folder / "02_Untitled1.ipynb")
+    return folder, grade(folder)
+
+
+def test_grade_names_the_exercise_left_to_write(unwritten):
+    _, _, result = unwritten
     assert result.returncode == 1
     assert "Exercise identity_block is not written yet" in result.stdout
 
 
-def test_grade_passes_a_right_exercise(tmp_path):
-    learner_copy(tmp_path, edit=lambda source: solved_exercise())
-    result = grade(tmp_path)
+def test_grading_leaves_the_learners_file_unchanged(unwritten):
+    folder, before, _ = unwritten
+    assert (folder / LEARNER.name).read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == [LEARNER.name]
+
+
+def test_grade_passes_a_right_exercise(solved):
+    _, result = solved
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All exercises pass in 1 notebook(s)." in result.stdout
+
+
+def test_grade_reads_only_the_course_notebook_and_names_it(solved):
+    """A backup the tools advise (.mine.ipynb) and an Untitled notebook are never graded."""
+    folder, result = solved
+    assert str((folder / LEARNER.name).resolve()) in result.stdout
+    assert ".mine" not in result.stdout and "Untitled" not in result.stdout
+
+
+def test_grade_stops_after_the_last_check(solved):
+    """Cells after the last graded check are not run: a failure there does not count."""
+    _, result = solved
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not graded" not in result.stdout + result.stderr
 
 
 def test_grade_says_what_is_wrong_with_a_mistake(tmp_path):
@@ -60,33 +106,3 @@ def test_grade_says_what_is_wrong_with_a_mistake(tmp_path):
 def test_grade_without_a_matching_notebook(tmp_path):
     result = grade(tmp_path, prefix="07")
     assert result.returncode == 2 and "make grade NB=02" in result.stderr
-
-
-def test_grade_reads_only_the_course_notebook_and_names_it(tmp_path):
-    """A backup the tools advise (.mine.ipynb) and an Untitled notebook are never graded."""
-    learner_copy(tmp_path, edit=lambda source: solved_exercise())
-    shutil.copy(LEARNER, tmp_path / "02_identity_block.mine.ipynb")  # unwritten exercise
-    shutil.copy(LEARNER, tmp_path / "Untitled.ipynb")
-    shutil.copy(LEARNER, tmp_path / "02_Untitled1.ipynb")
-    result = grade(tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert str((tmp_path / LEARNER.name).resolve()) in result.stdout
-    assert ".mine" not in result.stdout and "Untitled" not in result.stdout
-
-
-def test_grade_stops_after_the_last_check(tmp_path):
-    """Cells after the last graded check are not run: a failure there does not count."""
-    learner_copy(tmp_path, edit=lambda source: solved_exercise())
-    nb = nbformat.read(tmp_path / LEARNER.name, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('not graded')"))
-    nbformat.write(nb, tmp_path / LEARNER.name)
-    result = grade(tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_grading_leaves_the_learners_file_unchanged(tmp_path):
-    learner_copy(tmp_path)
-    before = (tmp_path / LEARNER.name).read_bytes()
-    grade(tmp_path)
-    assert (tmp_path / LEARNER.name).read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [LEARNER.name]
