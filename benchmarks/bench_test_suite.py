@@ -8,9 +8,9 @@ Runs exactly what `make test` runs (``course.pytest_command``: the unit tests an
 the instructors' notebooks, in two pytest-xdist processes, offline, with the course's
 environment), ``--repeats`` times, and times each run from start to exit. Prints the
 pytest summary line, the tests that failed (pytest's short summary) and the slowest tests
-of the first run. Target: the median at most
-600 s on 2 CPU cores without AVX-512 (PASS/FAIL); exit status 1 on FAIL or when a test
-failed. Options after ``--`` go to pytest (``-- -n 0`` times a single process).
+of the first run. Target: the median at most 600 s on 2 CPU cores without AVX-512
+(PASS/FAIL); exit status 1 on FAIL or when a test failed. Options after ``--`` go to
+pytest (``-- -n 0`` times a single process).
 """
 
 import argparse

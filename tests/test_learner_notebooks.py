@@ -113,7 +113,6 @@ def test_tool_updates_an_unedited_notebook(tmp_path):
     assert "Another remark." in (out / SOLUTIONS[0].name).read_text()
 
 
-
 def test_check_fails_when_the_record_misses_a_committed_notebooks_hash(tmp_path):
     # A notebook written with --force elsewhere and committed without its record would make
     # the next `make notebooks` refuse to update it as if a learner had edited it.
