@@ -54,6 +54,12 @@ def cpu_family():
     return vendor.group(1), int(family.group(1)), int(model.group(1))
 
 
+def cpu_generation():
+    """'AuthenticAMD family 26 model 2': :func:`cpu_family` as text, or None elsewhere."""
+    family = cpu_family()
+    return f"{family[0]} family {family[1]} model {family[2]}" if family else None
+
+
 def vector_flags():
     """The CPU's widest vector instructions, as /proc/cpuinfo names them: 'avx512f avx2
     fma', 'avx2 fma', ... ('unknown' where there is no /proc/cpuinfo)."""
@@ -97,8 +103,8 @@ def machine_line():
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     load_text = f", load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}" if load else ""
     freq = f" at {mhz:.0f} MHz" if mhz else ""
-    family = cpu_family()
-    generation = f" ({family[0]} family {family[1]} model {family[2]})" if family else ""
+    generation = cpu_generation()
+    generation = f" ({generation})" if generation else ""
     return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}: {cpu_count()} CPUs, {model}{generation}{freq}, "
             f"flags {vector_flags()}{load_text}; Python {platform.python_version()}")
 

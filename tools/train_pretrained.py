@@ -348,11 +348,11 @@ def machine():
     import benchutils
 
     model, _, _ = benchutils.cpuinfo()
-    family = benchutils.cpu_family()
+    generation = benchutils.cpu_generation()
     info = {"cpu": model, "cpu_count": os.cpu_count(), "platform": platform.platform(),
             "vector_flags": benchutils.vector_flags()}
-    if family:
-        info["cpu_generation"] = f"{family[0]} family {family[1]} model {family[2]}"
+    if generation:
+        info["cpu_generation"] = generation
     if hasattr(os, "getloadavg"):
         info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     return info
