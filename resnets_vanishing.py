@@ -221,12 +221,18 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
               tracing, so each call of this function starts a fresh optimizer.
 
     Raises:
-    ValueError -- if ``optimizer`` is neither "adam" nor "sgd"
+    ValueError -- if ``optimizer`` is neither "adam" nor "sgd", or a variable is not float32
     """
     import tensorflow as tf
 
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {optimizer!r}.")
+    for variable in variables:
+        if variable.dtype != "float32":
+            raise ValueError(
+                f"fused_optimizer_update trains float32 variables, but {variable.path!r} is "
+                f"{variable.dtype}: build the model without a mixed-precision policy "
+                f"(keras.mixed_precision.set_global_policy('float32')).")
     lr = tf.constant(learning_rate, tf.float32)
     first_moments = [tf.Variable(tf.zeros(v.shape, tf.float32), trainable=False) for v in variables]
     if optimizer == "sgd":

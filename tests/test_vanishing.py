@@ -46,6 +46,13 @@ def test_fused_update_rejects_an_unknown_optimizer():
         rv.fused_optimizer_update("rmsprop", [keras.Variable(np.zeros(2, np.float32))], 0.01)
 
 
+def test_fused_update_rejects_a_variable_that_is_not_float32():
+    variables = [keras.Variable(np.zeros(2, np.float32), name="w"),
+                 keras.Variable(np.zeros(2, np.float16), name="half")]
+    with pytest.raises(ValueError, match="float32 variables, but 'half' is float16"):
+        rv.fused_optimizer_update("adam", variables, 0.01)
+
+
 def test_train_recording_gradients_records_and_repeats():
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 1, (40, 8, 8, 3)).astype(np.float32)
