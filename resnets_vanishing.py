@@ -154,12 +154,21 @@ def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_ra
       "loss" -- float array (steps,), the training loss of each step's batch
       "steps" -- int array (n_records,), the steps at which norms were recorded
       "grad_norms" -- float array (n_records, n_layers), gradient norms, no unit
+
+    Raises:
+    ValueError -- if a layer with a kernel is frozen (``trainable=False``), or as
+                  ``fused_optimizer_update`` says
     """
     import keras
     import tensorflow as tf
 
     kernels = [layer.kernel for layer in kernel_layers(model)]
     variables = model.trainable_variables
+    for layer, kernel in zip(kernel_layers(model), kernels):
+        if not any(v is kernel for v in variables):
+            raise ValueError(
+                f"train_recording_gradients records the gradient of every layer's kernel, but "
+                f"layer {layer.name!r} is frozen (trainable=False): make it trainable again.")
     kernel_index = [next(i for i, v in enumerate(variables) if v is k) for k in kernels]
     apply_update = fused_optimizer_update(optimizer, variables, learning_rate)
 
@@ -204,10 +213,13 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
     ``keras.optimizers.SGD(learning_rate, momentum=0.9)``'s, computed by TensorFlow's
     fused training kernels ``ResourceApplyAdam`` and ``ResourceApplyKerasMomentum``: one
     kernel per variable. Keras' Adam adds about forty graph operations per variable to a
-    step that ``tf.function`` traces (this adds about four), and for notebook 01's 32-layer
+    step that ``tf.function`` traces (this adds about five), and for notebook 01's 32-layer
     networks (126 variables) tracing it took as long as the 200 training steps that follow.
-    The results agree with Keras' to float32 rounding, not bit for bit (the kernels may
-    fuse a multiply and an add).
+    Each step agrees with Keras' to float32 rounding, not bit for bit (TensorFlow's kernel
+    computes 1 - beta_1 in float32, Keras in float64 before rounding); over hundreds of
+    steps such differences grow, as they do between two CPUs. A gradient of ``None`` (a
+    variable the loss does not depend on) leaves that variable and its moments unchanged,
+    as in Keras. Keras' variable constraints and learning-rate schedules are not supported.
 
     Arguments:
     optimizer -- "adam" or "sgd"
@@ -229,10 +241,11 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
         raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {optimizer!r}.")
     for variable in variables:
         if variable.dtype != "float32":
+            name = getattr(variable, "path", variable.name)
+            dtype = getattr(variable.dtype, "name", variable.dtype)
             raise ValueError(
-                f"fused_optimizer_update trains float32 variables, but {variable.path!r} is "
-                f"{variable.dtype}: build the model without a mixed-precision policy "
-                f"(keras.mixed_precision.set_global_policy('float32')).")
+                f"fused_optimizer_update trains float32 variables, but {name!r} is "
+                f"{dtype}: give its layer dtype='float32' (Keras' default).")
     lr = tf.constant(learning_rate, tf.float32)
     first_moments = [tf.Variable(tf.zeros(v.shape, tf.float32), trainable=False) for v in variables]
     if optimizer == "sgd":
@@ -240,6 +253,8 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
 
         def update(grads):
             for variable, velocity, grad in zip(variables, first_moments, grads):
+                if grad is None:
+                    continue
                 tf.raw_ops.ResourceApplyKerasMomentum(var=variable.handle, accum=velocity.handle,
                                                       lr=lr, grad=grad, momentum=momentum)
         return update
@@ -252,6 +267,8 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
         iterations.assign_add(1.0)
         beta_1_power, beta_2_power = tf.pow(beta_1, iterations), tf.pow(beta_2, iterations)
         for variable, m, v, grad in zip(variables, first_moments, second_moments, grads):
+            if grad is None:
+                continue
             tf.raw_ops.ResourceApplyAdam(var=variable.handle, m=m.handle, v=v.handle,
                                          beta1_power=beta_1_power, beta2_power=beta_2_power,
                                          lr=lr, beta1=beta_1, beta2=beta_2, epsilon=epsilon,

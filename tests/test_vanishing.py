@@ -46,17 +46,78 @@ def test_fused_update_rejects_an_unknown_optimizer():
         rv.fused_optimizer_update("rmsprop", [keras.Variable(np.zeros(2, np.float32))], 0.01)
 
 
-def test_fused_update_rejects_a_variable_that_is_not_float32():
-    variables = [keras.Variable(np.zeros(2, np.float32), name="w"),
-                 keras.Variable(np.zeros(2, np.float16), name="half")]
-    with pytest.raises(ValueError, match="float32 variables, but 'half' is float16"):
+@pytest.mark.parametrize("make", [
+    lambda: keras.Variable(np.zeros(2, np.float16), name="half"),
+    lambda: tf.Variable(np.zeros(2, np.float64), name="half"),
+], ids=["keras.Variable", "tf.Variable"])
+def test_fused_update_rejects_a_variable_that_is_not_float32(make):
+    variables = [keras.Variable(np.zeros(2, np.float32), name="w"), make()]
+    with pytest.raises(ValueError, match="float32 variables, but 'half(:0)?' is float(16|64)"):
         rv.fused_optimizer_update("adam", variables, 0.01)
 
 
-def test_train_recording_gradients_records_and_repeats():
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+@pytest.mark.parametrize("traced", [False, True], ids=["eager", "tf.function"])
+def test_fused_update_leaves_a_variable_without_gradient_alone(optimizer, traced):
+    used, unused = keras.Variable(np.ones(3, np.float32)), keras.Variable(np.ones(3, np.float32))
+    update = rv.fused_optimizer_update(optimizer, [used, unused], 0.1)
+    if traced:
+        update = tf.function(update)
+    for _ in range(2):
+        update([tf.ones(3), None])
+    assert (used.numpy() < 1).all()
+    np.testing.assert_array_equal(unused.numpy(), np.ones(3, np.float32))
+
+
+def _signs_like_data(m=40, size=8):
     rng = np.random.default_rng(0)
-    X = rng.uniform(0, 1, (40, 8, 8, 3)).astype(np.float32)
-    Y = np.eye(6, dtype=np.float32)[rng.integers(0, 6, 40)]
+    X = rng.uniform(0, 1, (m, size, size, 3)).astype(np.float32)
+    Y = np.eye(6, dtype=np.float32)[rng.integers(0, 6, m)]
+    return X, Y
+
+
+def test_train_recording_gradients_trains_every_variable_as_keras_adam_does():
+    X, Y = _signs_like_data()
+    steps, batch_size, lr = 6, 16, 1e-2
+    model = rv.build_network(6, residual=True, input_shape=(8, 8, 3))
+    rv.train_recording_gradients(model, X, Y, steps=steps, batch_size=batch_size, learning_rate=lr)
+
+    reference = rv.build_network(6, residual=True, input_shape=(8, 8, 3))  # same initial weights
+    start = [v.numpy() for v in reference.trainable_variables]
+    optimizer = keras.optimizers.Adam(lr)
+    rng = np.random.default_rng(0)  # the batches as the docstring describes them
+    order, position = rng.permutation(len(X)), 0
+    for _ in range(steps):
+        if position + batch_size > len(X):
+            order, position = rng.permutation(len(X)), 0
+        batch = order[position:position + batch_size]
+        position += batch_size
+        with tf.GradientTape() as tape:
+            probs = reference(X[batch], training=True)
+            loss = tf.reduce_mean(keras.losses.categorical_crossentropy(Y[batch], probs))
+        grads = tape.gradient(loss, reference.trainable_variables)
+        optimizer.apply_gradients(zip(grads, reference.trainable_variables))
+
+    moved = 0
+    for got, expected, before in zip(model.trainable_variables, reference.trainable_variables, start):
+        # A convolution's bias before a BatchNorm has a gradient of rounding noise, whose
+        # sign Adam follows: allow half a learning rate; everything else moves ~lr a step.
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=0, atol=lr / 2,
+                                   err_msg=got.path)
+        moved += np.abs(expected.numpy() - before).max() > 2 * lr
+    assert moved >= 16, "the kernels, gammas and betas all move by several learning rates"
+
+
+def test_train_recording_gradients_names_a_frozen_layer():
+    X, Y = _signs_like_data(16)
+    model = rv.build_network(6, residual=True, input_shape=(8, 8, 3))
+    model.get_layer("conv2").trainable = False
+    with pytest.raises(ValueError, match="layer 'conv2' is frozen"):
+        rv.train_recording_gradients(model, X, Y, steps=1)
+
+
+def test_train_recording_gradients_records_and_repeats():
+    X, Y = _signs_like_data()
     runs = []
     for _ in range(2):
         model = rv.build_network(6, residual=True, input_shape=(8, 8, 3))
