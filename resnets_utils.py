@@ -113,7 +113,13 @@ def setup_notebook(seed=0):
 
     Seeds Python's ``random``, NumPy and Keras (hence TensorFlow) with ``seed`` and turns
     on TensorFlow's op determinism, so that a notebook gives the same numbers each time it
-    runs on the same kind of machine. Sets a readable Matplotlib style. When the
+    runs on the same kind of machine. Where TensorFlow sees no GPU, it turns off Grappler,
+    TensorFlow's graph optimiser (``disable_meta_optimizer``): on the CPU measured, with
+    oneDNN's AVX-512 or AVX2 kernels or without oneDNN, it took 1.3 s of the 5.5 s first
+    step of ResNet-50's training and a quarter to a third of a small network's first call,
+    and made no step faster (benchmarks/README.md, 2026-11-30). On a GPU its layout and
+    fusion passes matter, so there it stays on. Sets a readable
+    Matplotlib style. When the
     environment variable ``RESNETS_NO_NETWORK`` is set (the tests set it), any attempt to
     reach another machine raises ``RuntimeError``.
     """
@@ -128,6 +134,8 @@ def setup_notebook(seed=0):
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
+    if not tf.config.list_physical_devices("GPU"):
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
     plt.rcParams.update({
         "figure.figsize": (8, 5),
         "figure.dpi": 100,

@@ -185,6 +185,14 @@ def test_network_is_blocked_but_loopback_is_not():
             client.connect(server.getsockname())
 
 
+def test_setup_notebook_turns_grappler_off_where_there_is_no_gpu():
+    import tensorflow as tf
+
+    resnets_utils.setup_notebook(seed=0)
+    off = tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer", False)
+    assert off is not bool(tf.config.list_physical_devices("GPU"))
+
+
 def test_setup_notebook_is_deterministic():
     import keras
 
