@@ -162,14 +162,15 @@ def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_ra
     import keras
     import tensorflow as tf
 
-    kernels = [layer.kernel for layer in kernel_layers(model)]
     variables = model.trainable_variables
-    for layer, kernel in zip(kernel_layers(model), kernels):
-        if not any(v is kernel for v in variables):
+    kernel_index = []
+    for layer in kernel_layers(model):
+        index = next((i for i, v in enumerate(variables) if v is layer.kernel), None)
+        if index is None:
             raise ValueError(
                 f"train_recording_gradients records the gradient of every layer's kernel, but "
                 f"layer {layer.name!r} is frozen (trainable=False): make it trainable again.")
-    kernel_index = [next(i for i, v in enumerate(variables) if v is k) for k in kernels]
+        kernel_index.append(index)
     apply_update = fused_optimizer_update(optimizer, variables, learning_rate)
 
     @tf.function
