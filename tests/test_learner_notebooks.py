@@ -127,6 +127,7 @@ def test_check_fails_when_the_record_misses_a_committed_notebooks_hash(tmp_path)
     assert run_tool(*args).returncode == 0  # writing records it again
     assert run_tool(*args, "--check").returncode == 0
 
+
 def first_exercise(nb):
     """(index of the first check cell, name of the function it grades)."""
     for index, cell in enumerate(nb.cells):
