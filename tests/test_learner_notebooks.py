@@ -19,7 +19,8 @@ SOLUTIONS = sorted((REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ip
 LEARNERS = sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
-from make_learner_notebooks import learner_notebook, strip_solutions  # noqa: E402
+from make_learner_notebooks import (  # noqa: E402
+    learner_notebook, strip_solutions, strip_test_markers)
 
 
 def run_tool(*args):
@@ -60,8 +61,7 @@ def test_learners_notebooks_hold_no_solution_and_lock_the_check_cells():
         assert checks, f"{path.name} has no cell tagged 'check'"
         assert all(c.metadata["editable"] is False and c.metadata["deletable"] is False for c in checks)
         for cell in code:
-            if "keep-output" not in cell.metadata.get("tags", []):
-                assert cell.outputs == [] and cell.execution_count is None
+            assert cell.outputs == [] and cell.execution_count is None
 
 
 def make_copy(tmp_path):
@@ -153,18 +153,18 @@ def test_learners_notebook_as_it_is_fails_at_its_first_exercise(path):
     assert "AssertionError" in message and f"Exercise {exercise} is not written yet" in message
 
 
-def test_keep_output_cells_keep_their_outputs_and_others_are_cleared():
+def test_learners_code_cells_store_no_outputs_not_even_kept_ones():
     nb = nbformat.v4.new_notebook()
-    kept = nbformat.v4.new_code_cell("print('expected')", execution_count=3,
-                                     outputs=[nbformat.v4.new_output("stream", text="expected\n")])
+    kept = nbformat.v4.new_code_cell("print(ok)", execution_count=3,
+                                     outputs=[nbformat.v4.new_output("stream", text="True\n")])
     kept.metadata["tags"] = ["keep-output"]
     cleared = nbformat.v4.new_code_cell("print('mine')", execution_count=4,
                                         outputs=[nbformat.v4.new_output("stream", text="mine\n")])
     nb.cells = [kept, cleared]
     learner = learner_notebook(nb)
-    assert learner.cells[0].outputs[0]["text"] == "expected\n"
-    assert learner.cells[0].execution_count is None
-    assert learner.cells[1].outputs == [] and learner.cells[1].execution_count is None
+    assert len(learner.cells) == 2, "a kept cell without a figure gets no Expected figure cell"
+    for cell in learner.cells:
+        assert cell.outputs == [] and cell.execution_count is None
     assert "editable" not in learner.cells[1].metadata
 
 
@@ -176,16 +176,63 @@ def test_a_kept_figure_moves_below_the_cell_so_it_stays_beside_the_learners_own(
     text = nbformat.v4.new_output("stream", text="final loss 0.61\n")
     plot = nbformat.v4.new_code_cell("plot()", execution_count=7, outputs=[text, figure])
     plot.metadata["tags"] = ["keep-output"]
-    nb.cells = [plot, nbformat.v4.new_markdown_cell("Next section.")]
+    unkept = nbformat.v4.new_code_cell("plot()", execution_count=8, outputs=[figure])
+    nb.cells = [plot, nbformat.v4.new_markdown_cell("Next section."), unkept]
     learner = learner_notebook(nb)
-    assert [c.cell_type for c in learner.cells] == ["code", "markdown", "markdown"]
-    assert learner.cells[0].outputs == [text], "the figure stays in the code cell too"
+    assert [c.cell_type for c in learner.cells] == ["code", "markdown", "markdown", "code"]
+    assert learner.cells[0].outputs == [], "the code cell looks as it does before it is run"
+    assert learner.cells[3].outputs == [], "only keep-output cells show an expected figure"
     expected = learner.cells[1]
     assert "expected-figure" in expected.metadata["tags"]
     assert expected.source.startswith("**Expected figure**")
     (name, attachment), = expected.attachments.items()
     assert attachment == {"image/png": png} and f"(attachment:{name})" in expected.source
     nbformat.validate(learner)
+
+
+def test_strip_test_markers_removes_the_marker_and_its_reason_only():
+    source = ("# NBVAL_IGNORE_OUTPUT\n# The last decimal can differ.\nx = 1  # a comment\n"
+              "# a learner's comment\n  # NBVAL_SKIP\n  y = 2\n")
+    assert strip_test_markers(source) == "x = 1  # a comment\n# a learner's comment\n  y = 2"
+    assert strip_test_markers("print(1)\n# not a marker: NBVAL\n") == (
+        "print(1)\n# not a marker: NBVAL")
+
+
+@pytest.mark.parametrize("path", LEARNERS, ids=[p.stem for p in LEARNERS])
+def test_learners_notebook_shows_no_test_markers(path):
+    # The markers are for the test suite; the instructors' notebooks keep them for nbval.
+    nb = nbformat.read(path, as_version=4)
+    shown = [(index, line) for index, cell in enumerate(nb.cells)
+             for line in cell.source.splitlines() if re.search(r"nbval", line, re.IGNORECASE)]
+    assert not shown, f"{path.name} shows test markers to learners: {shown}"
+    solution = nbformat.read(path.parent / "solutions" / path.name, as_version=4)
+    for cell in solution.cells:
+        if cell.cell_type == "code" and cell.source.startswith("# NBVAL_IGNORE_OUTPUT\n"):
+            reason = cell.source.splitlines()[1]
+            if reason.startswith("#"):
+                assert not any(reason in c.source for c in nb.cells), (
+                    f"{path.name}: the marker's reason line {reason!r} is still shown")
+
+
+def test_instructors_notebooks_keep_their_markers_for_nbval():
+    # Stripping happens in the learners' copies only: nbval still ignores what varies.
+    marked = {path.name: sum("# NBVAL_IGNORE_OUTPUT" in cell.source.splitlines()
+                             for cell in nbformat.read(path, as_version=4).cells)
+              for path in SOLUTIONS}
+    assert marked.get("01_vanishing_gradients.ipynb", 0) >= 4, marked
+
+
+@pytest.mark.parametrize("path", LEARNERS, ids=[p.stem for p in LEARNERS])
+def test_learners_notebook_stores_no_outputs_only_expected_figures(path):
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{path.name}, cell {index} stores outputs: it looks already run")
+        elif "expected-figure" in cell.metadata.get("tags", []):
+            previous = nb.cells[index - 1]
+            assert previous.cell_type == "code" and "keep-output" in previous.metadata.get(
+                "tags", []), f"{path.name}, cell {index}: an expected figure below no kept cell"
 
 
 def test_every_learners_notebook_asks_for_the_course_kernel():

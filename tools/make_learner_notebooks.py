@@ -2,10 +2,14 @@
 
 In every code cell, each region from a line ``### BEGIN SOLUTION`` to a line
 ``### END SOLUTION`` becomes ``# YOUR CODE HERE`` and ``raise NotImplementedError()`` at
-the marker's indentation. Outputs and execution counts are cleared, except in cells tagged
-``keep-output`` (the expected outputs learners should see): their text stays in place, and
-each figure they drew moves into a markdown cell of its own just below, "Expected figure",
-so that it stays next to the learner's own figure once they run the cell. Cells tagged
+the marker's indentation, and nbval's markers are removed: a line holding a marker alone
+(``# NBVAL_IGNORE_OUTPUT``), with the comment line right below it, which says why (the
+instructors' notebooks keep both, so nbval checks them as before). Outputs and execution
+counts are cleared, so that a learners' notebook looks as it does before it is run. The one
+exception is the figures of cells tagged ``keep-output`` (the expected figures learners
+should compare theirs with): each moves into a markdown cell of its own just below,
+"Expected figure", so that it stays next to the learner's own figure once they run the
+cell. Cells tagged
 ``check`` (the graders' cells) are locked: JupyterLab will not let them be edited or
 deleted. Every notebook asks for the course's kernel, "Residual Networks (TF 2.21)".
 
@@ -41,6 +45,8 @@ EXPECTED_FIGURE = ("**Expected figure** (from the solved notebook; yours appears
 
 BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
+NBVAL_MARKER = re.compile(r"^\s*#\s*NBVAL_[A-Z_]+\s*$")
+COMMENT = re.compile(r"^\s*#")
 
 
 def strip_solutions(source, where="cell"):
@@ -62,6 +68,26 @@ def strip_solutions(source, where="cell"):
     return "\n".join(out)
 
 
+def strip_test_markers(source):
+    """Return ``source`` without nbval's marker lines and the reason line below each.
+
+    A marker line holds a marker alone (``# NBVAL_IGNORE_OUTPUT``), as nbval requires; the
+    course puts the reason on the next line, as a comment (``# The last decimal can differ
+    ...``), which goes too. Code right below a marker stays.
+    """
+    out, after_marker = [], False
+    for line in source.splitlines():
+        if NBVAL_MARKER.match(line):
+            after_marker = True
+            continue
+        if after_marker and COMMENT.match(line):
+            after_marker = False
+            continue
+        after_marker = False
+        out.append(line)
+    return "\n".join(out)
+
+
 def learner_notebook(solution_nb, name="notebook"):
     """Build the learners' version of an instructors' notebook (a new NotebookNode)."""
     nb = copy.deepcopy(solution_nb)
@@ -72,17 +98,13 @@ def learner_notebook(solution_nb, name="notebook"):
         tags = cell.get("metadata", {}).get("tags", [])
         if cell.cell_type != "code":
             continue
-        cell.source = strip_solutions(cell.source, where=f"{name}, cell {index}")
-        if "keep-output" not in tags:
-            cell.outputs = []
-        cell.execution_count = None
-        for output in cell.outputs:
-            if "execution_count" in output:
-                output["execution_count"] = None
+        cell.source = strip_test_markers(
+            strip_solutions(cell.source, where=f"{name}, cell {index}"))
         figures = [output for output in cell.outputs if "image/png" in output.get("data", {})]
-        if figures:
-            cell.outputs = [output for output in cell.outputs if output not in figures]
+        if figures and "keep-output" in tags:
             cells.append(expected_figures_cell(figures, f"cell{index}"))
+        cell.outputs = []
+        cell.execution_count = None
         if "check" in tags:
             cell.metadata["editable"] = False
             cell.metadata["deletable"] = False
