@@ -9,7 +9,7 @@ Instructors also have:
 
     python course.py lab --solutions   JupyterLab on the solved notebooks
     python course.py notebooks [--force]   write the learners' notebooks from the solutions
-    python course.py datasets          re-render the SIGNS files in datasets/
+    python course.py datasets          rebuild the SIGNS files in datasets/ from the photos
     python course.py pretrained        retrain models/resnet50_signs.keras
     python course.py bench             the benchmarks
     python course.py setup             only create or update the environment
@@ -301,7 +301,7 @@ def main(argv=None):
     tools = {
         "grade": ["tools/grade.py"],
         "notebooks": ["tools/make_learner_notebooks.py"],
-        "datasets": ["-m", "signs_renderer.build", "--seed", "0", "--out", "datasets"],
+        "datasets": ["tools/build_datasets.py", "--seed", "0"],
         "pretrained": ["tools/train_pretrained.py", "--seed", "0"],
         "bench": ["benchmarks/run_all.py"],
     }

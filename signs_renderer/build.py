@@ -1,8 +1,8 @@
-"""Build ``train_signs.h5`` and ``test_signs.h5`` in the SIGNS format.
+"""Rendered pictures in the SIGNS format: as arrays for training, or as HDF5 files.
 
 Usage::
 
-    python -m signs_renderer.build --seed 0 --out datasets/ [--workers 2]
+    python -m signs_renderer.build --seed 0 --out /tmp/renders/ [--workers 2]
 
 Every picture has its own seed, derived with ``numpy.random.SeedSequence`` from
 (seed, split, index), so train and test pictures share no random draw, and the files do
@@ -55,11 +55,16 @@ def _render_job(job):
     return render(draw_params(label, image_seed(seed, split, index)))
 
 
-def render_split(seed, split, workers=2):
-    """All pictures and labels of ``split``: (x uint8 (m, 64, 64, 3), y int64 (m,))."""
-    labels = split_labels(seed, split)
+def render_set(seed, split, n=None, workers=2):
+    """The first ``n`` pictures of ``split`` (all when None), without writing a file.
+
+    Returns (x uint8 (n, 64, 64, 3), y int64 (n,)); the labels are the split's shuffled,
+    balanced labels, so the first n are close to balanced too. The training command of the
+    pretrained model (``tools/train_pretrained.py``) mixes these with the photos.
+    """
+    labels = split_labels(seed, split)[:n]
     jobs = [(seed, split, i, int(lab)) for i, lab in enumerate(labels)]
-    if workers > 1:
+    if workers > 1 and len(jobs) > 1:
         with Pool(workers) as pool:
             images = pool.map(_render_job, jobs, chunksize=8)
     else:
@@ -84,7 +89,7 @@ def build(seed, out, workers=2):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for split in ("train", "test"):
-        x, y = render_split(seed, split, workers)
+        x, y = render_set(seed, split, None, workers)
         write_split(out / f"{split}_signs.h5", split, x, y, seed)
 
 
@@ -92,7 +97,8 @@ def main(argv=None):
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="dataset seed (default 0)")
-    parser.add_argument("--out", default="datasets", help="output folder (default datasets/)")
+    parser.add_argument("--out", required=True,
+                        help="output folder (not datasets/: the course's files are photos)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args(argv)
     start = time.perf_counter()

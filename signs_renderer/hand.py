@@ -147,9 +147,9 @@ def sample_pose(label, rng):
         else:
             flex[f] = [u(68, 80) + 14 * curl, u(88, 100) + 12 * curl, u(40, 55) + 18 * curl]
             spread[f] = 0.5 * _SPREAD_TOGETHER[f] + u(-2, 2)
-    if label == 2:  # a clear V between index and middle finger
-        spread[0] += u(2, 6)
-        spread[1] -= u(4, 9)
+    if label == 2:  # a V between index and middle finger, from wide open to nearly closed
+        spread[0] += u(0, 6)
+        spread[1] -= u(1, 9)
     if label == 3:  # index and middle finger a little apart, like the 2 of the same signer
         spread[0] += u(0, 4)
         spread[1] -= u(0, 6)

@@ -125,9 +125,9 @@ def draw_params(label, seed):
         back = False
         yaw = u(75, 115) * (-1.0 if left else 1.0)
         roll = math.copysign(u(10, 40), roll)
-    else:  # mostly the palm faces the camera
+    else:  # mostly the palm faces the camera, often turned half away or seen from the side
         back = bool(rng.random() < 0.15)
-        yaw = u(-30, 30)
+        yaw = u(-75, 75)
     waves = np.stack([rng.uniform(-6, 6, 4), rng.uniform(-6, 6, 4), rng.uniform(0, 2 * math.pi, 4),
                       rng.uniform(0.0, 0.012, 4)], 1)
     waves[3, :2] *= 6.0  # one fine grain (plaster, paper)
@@ -135,7 +135,7 @@ def draw_params(label, seed):
     clutter = np.array([_clutter_item(rng) for _ in range(n_clutter)]).reshape(-1, 7)
     return SceneParams(
         pose=pose, left=left, back=back,
-        roll=roll, pitch=u(-20, 12), yaw=yaw, fill=u(0.5, 0.85),
+        roll=roll, pitch=u(-20, 12), yaw=yaw, fill=u(0.4, 0.85),
         shift=np.array([u(-0.3, 0.3), u(-0.28, 0.08)]), fov=u(30, 45), gap=u(18, 60),
         light=_unit([u(-0.9, 0.9), u(0.1, 0.75), u(0.5, 1.0)]),
         light_rgb=key * warm, ambient_rgb=(1.05 - key) * u(0.7, 1.0) * room,
