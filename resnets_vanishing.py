@@ -154,6 +154,8 @@ def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_ra
       "loss" -- float array (steps,), the training loss of each step's batch
       "steps" -- int array (n_records,), the steps at which norms were recorded
       "grad_norms" -- float array (n_records, n_layers), gradient norms, no unit
+      "kernel_change" -- float array (n_layers,), how far each kernel moved in training:
+                         ||W_after - W_before|| / ||W_before|| (Frobenius norms), no unit
 
     Raises:
     ValueError -- if a layer with a kernel is frozen (``trainable=False``), or as
@@ -172,6 +174,7 @@ def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_ra
                 f"layer {layer.name!r} is frozen (trainable=False): make it trainable again.")
         kernel_index.append(index)
     apply_update = fused_optimizer_update(optimizer, variables, learning_rate)
+    initial_kernels = [layer.kernel.numpy() for layer in kernel_layers(model)]
 
     @tf.function
     def train_step(x, y):
@@ -202,6 +205,9 @@ def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_ra
         "loss": np.array(losses),
         "steps": np.array(records),
         "grad_norms": np.array(norms),
+        "kernel_change": np.array([
+            np.linalg.norm(layer.kernel.numpy() - before) / np.linalg.norm(before)
+            for layer, before in zip(kernel_layers(model), initial_kernels)]),
     }
 
 
@@ -394,6 +400,59 @@ def plot_gradient_lines(histories, layers=(1, None, -2), title="Gradient norms o
     fig.tight_layout()
     _save(fig, save_as)
     plt.show()
+
+
+def plot_kernel_changes(histories, title="How far each layer's kernel moved in training",
+                        save_as=None):
+    """Plot how far each kernel moved in training, by layer and against its gradient norm.
+
+    Left: each layer's relative change ``kernel_change`` against its depth. Right: the
+    same change against the layer's gradient norm (its median over the recorded steps),
+    both on log scales. A change of exactly 0 (a kernel that did not move at all in float32)
+    cannot be drawn on a log scale and is left out.
+
+    Arguments:
+    histories -- dict {network label: history from ``train_recording_gradients``}
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (by_layer, by_gradient) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for (label, history), style in zip(histories.items(), ("o", "s", "^", "v")):
+        change = np.where(history["kernel_change"] > 0, history["kernel_change"], np.nan)
+        grad = np.median(history["grad_norms"], axis=0)
+        by_layer.semilogy(np.arange(1, len(change) + 1), change, style + "-", markersize=4,
+                          label=label)
+        by_gradient.loglog(grad, change, style, markersize=5, label=label)
+    by_layer.set_xlabel("layer (1 = next to the input)")
+    by_layer.set_ylabel("||W_after - W_before|| / ||W_before|| (log)")
+    by_layer.set_title("relative change of each kernel")
+    by_gradient.set_xlabel("median norm of dL/dW during training (log scale)")
+    by_gradient.set_ylabel("||W_after - W_before|| / ||W_before|| (log)")
+    by_gradient.set_title("the same change against the layer's gradient")
+    for ax in (by_layer, by_gradient):
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, save_as)
+    plt.show()
+
+
+def check_claims(claims):
+    """Print each claim with whether it holds; raise if any does not.
+
+    Arguments:
+    claims -- dict {claim, a sentence: whether it holds, a bool}
+
+    Raises:
+    AssertionError -- naming every claim that does not hold
+    """
+    for claim, holds in claims.items():
+        print(f"{claim}: {bool(holds)}")
+    failed = [claim for claim, holds in claims.items() if not holds]
+    assert not failed, (
+        "Not what the figures above should show: " + "; ".join(failed) + ". If your "
+        "function passed its check, run the notebook again from the top "
+        "(Kernel > Restart Kernel and Run All Cells).")
 
 
 def plot_losses(histories, window=10, title="Training loss", save_as=None):

@@ -129,5 +129,24 @@ def test_train_recording_gradients_records_and_repeats():
     assert run["steps"].tolist() == [0, 4, 8]
     assert run["grad_norms"].shape == (3, 6) and (run["grad_norms"] > 0).all()
     assert run["loss"][-4:].mean() < run["loss"][:4].mean(), "twelve Adam steps lower the loss"
-    for key in ("loss", "grad_norms"):
+    assert run["kernel_change"].shape == (6,) and (run["kernel_change"] > 0).all()
+    for key in ("loss", "grad_norms", "kernel_change"):
         np.testing.assert_array_equal(runs[1][key], run[key])
+
+
+def test_kernel_change_is_the_relative_distance_the_kernels_moved():
+    X, Y = _signs_like_data()
+    model = rv.build_network(6, residual=False, input_shape=(8, 8, 3))
+    before = [layer.kernel.numpy() for layer in rv.kernel_layers(model)]
+    run = rv.train_recording_gradients(model, X, Y, steps=3, batch_size=16)
+    after = [layer.kernel.numpy() for layer in rv.kernel_layers(model)]
+    expected = [np.linalg.norm(a - b) / np.linalg.norm(b) for a, b in zip(after, before)]
+    np.testing.assert_allclose(run["kernel_change"], expected, rtol=1e-6)
+
+
+def test_check_claims_prints_each_claim_and_names_the_ones_that_fail(capsys):
+    rv.check_claims({"one is one": True})
+    assert capsys.readouterr().out == "one is one: True\n"
+    with pytest.raises(AssertionError, match="two is three") as failure:
+        rv.check_claims({"one is one": True, "two is three": False})
+    assert "one is one" not in str(failure.value)
