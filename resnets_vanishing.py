@@ -450,9 +450,9 @@ def check_claims(claims):
         print(f"{claim}: {bool(holds)}")
     failed = [claim for claim, holds in claims.items() if not holds]
     assert not failed, (
-        "Not what the figures above should show: " + "; ".join(failed) + ". If your "
-        "function passed its check, run the notebook again from the top "
-        "(Kernel > Restart Kernel and Run All Cells).")
+        "This does not hold in your run: " + "; ".join(failed) + ". If your function "
+        "passed its check, run the notebook again from the top (Kernel > Restart Kernel "
+        "and Run All Cells): a cell run twice or out of order changes the numbers.")
 
 
 def plot_losses(histories, window=10, title="Training loss", save_as=None):
