@@ -452,7 +452,7 @@ def check_claims(claims):
     assert not failed, (
         "This does not hold in your run: " + "; ".join(failed) + ". If your function "
         "passed its check, run the notebook again from the top (Kernel > Restart Kernel "
-        "and Run All Cells): a cell run twice or out of order changes the numbers.")
+        "and Run All Cells): cells run out of order can change the numbers.")
 
 
 def plot_losses(histories, window=10, title="Training loss", save_as=None):
