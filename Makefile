@@ -4,6 +4,7 @@
 #   make lab            start JupyterLab on notebooks/
 #   make test           the whole test suite: unit tests + nbval on the instructors' notebooks
 #   make grade [NB=02]  grade your own notebooks (or only notebook NB)
+#   make grade CLASS=submissions/ [NB=02]  grade a class (INSTRUCTORS.md, Grading a class)
 # Instructors: make lab-solutions, notebooks [FORCE=1], datasets, pretrained, bench, clean-venv.
 
 PYTHON ?= python3
@@ -21,7 +22,7 @@ test:
 	@$(COURSE) test $(PYTEST_ARGS)
 
 grade:
-	@$(COURSE) grade $(NB)
+	@$(COURSE) grade $(if $(CLASS),--class $(CLASS) $(if $(NB),--nb $(NB)),$(NB)) $(GRADE_ARGS)
 
 notebooks:
 	@$(COURSE) notebooks $(if $(FORCE),--force)

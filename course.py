@@ -4,6 +4,7 @@
     python course.py lab               start JupyterLab on your notebooks
     python course.py test              the whole test suite (what CI runs)
     python course.py grade [NB]        grade your notebooks, or only notebook NB (e.g. 02)
+    python course.py grade --class DIR grade a class: one folder or notebook per learner
 
 Instructors also have:
 

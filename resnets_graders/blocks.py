@@ -1,7 +1,8 @@
 """Graders for notebooks 02-04: the identity block, the convolutional block and ResNet-50.
 
-Each grader builds a small model with the learner's function and the same model with the
-reference in ``resnets_model``, on the same fixed input, and compares them:
+Each grader builds a small model with the learner's function (``resnets_graders.evidence``
+collects it, with the error it raised if any) and the same model with the reference in
+``resnets_model``, on the same fixed input, and compares them:
 
 1. the learner's function runs (an exercise left as it is, or an exception, becomes one
    AssertionError that names the exercise);
@@ -24,7 +25,9 @@ import re
 import numpy as np
 
 import resnets_model
-from resnets_graders.messages import not_written
+from resnets_graders import fixtures
+from resnets_graders.evidence import collect_block, collect_resnet50
+from resnets_graders.messages import GradingError, error_type, is_a, not_written
 
 ALL_PASSED = "All tests passed."
 
@@ -48,12 +51,8 @@ def check_identity_block(identity_block):
     reference block.
     """
     __tracebackhide__ = True  # learners see the message, not the grader's frames
-    cases = (
-        dict(input_shape=(4, 4, 6), f=2, filters=[2, 4, 6], stage=1, block="a"),
-        dict(input_shape=(5, 5, 8), f=3, filters=[3, 5, 8], stage=2, block="b"),
-    )
-    for case in cases:
-        _check_block("identity_block", identity_block, resnets_model.identity_block, case)
+    for case in fixtures.IDENTITY_BLOCK_CASES:
+        judge_block(collect_block("identity_block", identity_block, case))
     print(ALL_PASSED)
 
 
@@ -64,14 +63,8 @@ def check_convolutional_block(convolutional_block):
     reference block.
     """
     __tracebackhide__ = True  # learners see the message, not the grader's frames
-    cases = (
-        dict(input_shape=(4, 4, 6), f=2, filters=[2, 4, 6], stage=1, block="a"),
-        dict(input_shape=(5, 5, 4), f=3, filters=[3, 5, 7], stage=3, block="a", s=1),
-        dict(input_shape=(6, 6, 3), f=3, filters=[2, 3, 4], stage=4, block="a", s=3),
-    )
-    for case in cases:
-        _check_block("convolutional_block", convolutional_block,
-                     resnets_model.convolutional_block, case)
+    for case in fixtures.CONVOLUTIONAL_BLOCK_CASES:
+        judge_block(collect_block("convolutional_block", convolutional_block, case))
     print(ALL_PASSED)
 
 
@@ -82,57 +75,87 @@ def check_resnet50(ResNet50):
     reference ResNet-50 (a stage, a block, a layer, the pooling, the parameter count).
     """
     __tracebackhide__ = True  # learners see the message, not the grader's frames
-    import keras
-
-    name = "ResNet50"
-    reference = _build_reference(lambda: resnets_model.ResNet50(input_shape=(64, 64, 3),
-                                                               classes=6))
-    keras.backend.clear_session()
-    model, trace, error = _run_traced(lambda: ResNet50(input_shape=(64, 64, 3), classes=6))
-    if error is not None:
-        _explain_error(name, error, trace, reference)
-    _check(isinstance(model, keras.Model),
-           f"{name} should return a keras.Model, but returned "
-           f"{_type_name(model)}. Did you forget `return model`?")
-    _check_stages(name, model, reference)
-    _compare_models(name, model, reference, check_outputs=True)
+    judge_resnet50(collect_resnet50(ResNet50))
     print(ALL_PASSED)
 
 
-# ------------------------------------------------------------------------ block grading
+# ---------------------------------------------------------------------------- judging
 
 
-def _check_block(name, function, reference_function, case):
+_REFERENCES = {"identity_block": lambda: resnets_model.identity_block,
+               "convolutional_block": lambda: resnets_model.convolutional_block}
+
+
+def judge_block(evidence):
+    """Compare one case's evidence (``evidence.collect_block``) with the reference block.
+
+    Returns None when they agree; raises GradingError naming the first difference.
+    """
     __tracebackhide__ = True  # learners see the message, not the grader's frames
     import keras
 
-    case = dict(case)
-    input_shape = case.pop("input_shape")
+    name = evidence["exercise"]
+    reference_function = _REFERENCES[name]()
+    case = dict(evidence["case"])
+    input_shape = tuple(case.pop("input_shape"))
 
     def build(fn):
         X_input = keras.Input(input_shape, name="X")
         return X_input, fn(X_input, **case)
 
     reference = _build_reference(lambda: keras.Model(*build(reference_function)))
-    keras.backend.clear_session()
-    (result, trace, error) = _run_traced(lambda: build(function))
-    if error is not None:
-        _explain_error(name, error, trace, reference)
-    X_input, X = result
-    _check(X is not None,
-           f"{name} returned None: end the function with `return X`.")
-    _check(isinstance(X, keras.KerasTensor),
+    outcome, cause = evidence["outcome"], evidence.get("exception")
+    if outcome == "error":
+        _explain_error(name, evidence["error"], evidence["trace"], reference, cause)
+    _check(outcome != "none", f"{name} returned None: end the function with `return X`.")
+    _check(outcome != "not_tensor",
            f"{name} should return the block's output tensor X, but returned "
-           f"{_type_name(X)}.")
-    try:
-        model = keras.Model(X_input, X)
-    except Exception as exc:  # e.g. two layers with the same name
-        raise AssertionError(
+           f"{evidence.get('returned_type')}.")
+    if outcome == "model_error":  # e.g. two layers with the same name
+        raise GradingError(
             f"Exercise {name}: the block's layers do not form a model: "
-            f"{type(exc).__name__}: {_first_line(exc)}") from exc
-    _compare_models(name, model, reference, check_outputs=True,
+            f"{error_type(evidence['error'])}: {_first_line(evidence['error'])}") from cause
+    _check_saved(name, evidence)
+    _compare_models(name, evidence["model"], reference, check_outputs=True,
                     call=f"{name}(X, " + ", ".join(f"{k}={v!r}" for k, v in case.items())
                     + ")")
+
+
+def judge_resnet50(evidence):
+    """Compare the evidence of ``evidence.collect_resnet50`` with the reference ResNet-50.
+
+    Returns None when they agree; raises GradingError naming the first difference.
+    """
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
+    name = "ResNet50"
+    reference = _build_reference(lambda: resnets_model.ResNet50(input_shape=(64, 64, 3),
+                                                               classes=6))
+    outcome = evidence["outcome"]
+    if outcome == "error":
+        _explain_error(name, evidence["error"], evidence["trace"], reference,
+                       evidence.get("exception"))
+    _check(outcome != "not_model",
+           f"{name} should return a keras.Model, but returned "
+           f"{evidence.get('returned_type')}. Did you forget `return model`?")
+    _check_saved(name, evidence)
+    model = evidence["model"]
+    _check_stages(name, model, reference)
+    _compare_models(name, model, reference, check_outputs=True)
+
+
+def _check_saved(name, evidence):
+    """`make grade` only: the model could not go into, or come out of, a Keras file."""
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
+    outcome = evidence["outcome"]
+    if outcome in ("unsaved", "unloadable"):
+        verb = "saved to" if outcome == "unsaved" else "loaded back, with safe mode on, from"
+        raise GradingError(
+            f"Exercise {name}: the model it builds could not be {verb} a Keras file "
+            f"({error_type(evidence['error'])}: {_first_line(evidence['error'])}). Build it "
+            "from Keras layers and operations only, with no Lambda layer or layer class of "
+            "your own.")
+    _check(outcome == "model", f"Exercise {name}: grading found no model to compare "
+                               f"(outcome {outcome!r}).")
 
 
 def _build_reference(build):
@@ -145,39 +168,14 @@ def _build_reference(build):
 # ---------------------------------------------------------------------- running the code
 
 
-def _run_traced(build):
-    """Run ``build()`` while recording every layer it calls.
-
-    Returns (result, layers, error): ``layers`` lists the layers called, in order, even when
-    ``build`` raised; ``error`` is the exception or None.
-    """
-    import keras
-
-    layer_class = keras.layers.Layer
-    original_call = layer_class.__call__
-    trace = []
-
-    def traced_call(layer, *args, **kwargs):
-        if not any(layer is seen for seen in trace):
-            trace.append(layer)
-        return original_call(layer, *args, **kwargs)
-
-    layer_class.__call__ = traced_call
-    try:
-        return build(), trace, None
-    except Exception as exc:  # reported by _explain_error
-        return None, trace, exc
-    finally:
-        layer_class.__call__ = original_call
-
-
-def _explain_error(name, error, trace, reference):
-    """Turn an exception from the learner's code into one AssertionError."""
+def _explain_error(name, error, trace, reference, cause=None):
+    """Turn an exception from the learner's code (an ErrorRecord; ``cause`` the exception
+    itself where it was raised in this process) into one GradingError."""
     __tracebackhide__ = True  # learners see the message, not the grader's frames
-    if isinstance(error, NotImplementedError):
-        raise AssertionError(not_written(name)) from None
+    if is_a(error, NotImplementedError):
+        raise GradingError(not_written(name)) from None
     if "KerasTensor cannot be used as input to a TensorFlow function" in str(error):
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {name} calls a TensorFlow function (tf.nn.relu, tf.add, tf.concat, "
             "...) on a Keras tensor. A functional Keras model is built from Keras layers "
             "and operations only: use keras.layers (Activation('relu'), Add()) or keras.ops "
@@ -195,18 +193,18 @@ def _explain_error(name, error, trace, reference):
             if ref_name.startswith("res") and ref_name.endswith("_branch1"):
                 hint = (f" Block {block} should be a convolutional block, "
                         "convolutional_block(...), whose shortcut has a convolution.")
-            raise AssertionError(
+            raise GradingError(
                 f"Exercise {name}: block {block} has no layer named '{ref_name}' "
                 f"({_role(ref_name)}).{hint} The code then raised "
-                f"{type(error).__name__}: {_first_line(error)}") from None
+                f"{error_type(error)}: {_first_line(error)}") from None
     for ref_name, ref_layer in reference_layers.items():
         if ref_name in traced:
             problem = _compare_settings(ref_layer, traced[ref_name])
             if problem:
-                raise AssertionError(f"Exercise {name}: {problem}") from None
-    raise AssertionError(
-        f"Exercise {name} raised {type(error).__name__}: {_first_line(error)}"
-    ) from error
+                raise GradingError(f"Exercise {name}: {problem}") from None
+    raise GradingError(
+        f"Exercise {name} raised {error_type(error)}: {_first_line(error)}"
+    ) from cause
 
 
 # ---------------------------------------------------------------------- model comparison
@@ -224,7 +222,7 @@ def _compare_models(name, model, reference, check_outputs, call=None):
         if layer is not None:
             problem = _compare_settings(ref_layer, layer)
             if problem:
-                raise AssertionError(f"{where}: {problem}")
+                raise GradingError(f"{where}: {problem}")
 
     # 2. The graphs, walked together from the output.
     problems = []
@@ -232,11 +230,11 @@ def _compare_models(name, model, reference, check_outputs, call=None):
           _operation_order(reference))
     if problems:
         problems.sort(key=lambda p: p[0])
-        raise AssertionError(f"{where}: {problems[0][1]}")
+        raise GradingError(f"{where}: {problems[0][1]}")
     ref_ops = [op for op in reference.operations if _kind(op) != "Input"]
     got_ops = [op for op in model.operations if _kind(op) != "Input"]
     if len(ref_ops) != len(got_ops):
-        raise AssertionError(
+        raise GradingError(
             f"{where}: the model has {len(got_ops)} layers, expected {len(ref_ops)}; some "
             "layers are not connected to the output.")
 
@@ -245,18 +243,18 @@ def _compare_models(name, model, reference, check_outputs, call=None):
         layer = got_named[ref_name]
         ref_shape, shape = tuple(ref_layer.output.shape), tuple(layer.output.shape)
         if ref_shape != shape:
-            raise AssertionError(
+            raise GradingError(
                 f"{where}: {_role(ref_name)}, {ref_name}, should output shape {ref_shape}, "
                 f"not {shape}.")
         if ref_layer.count_params() != layer.count_params():
-            raise AssertionError(
+            raise GradingError(
                 f"{where}: {_role(ref_name)}, {ref_name}, should have "
                 f"{ref_layer.count_params():,} parameters, not {layer.count_params():,}.")
     ref_shape, shape = tuple(reference.outputs[0].shape), tuple(model.outputs[0].shape)
     if ref_shape != shape:
-        raise AssertionError(f"{where}: the output should have shape {ref_shape}, not {shape}.")
+        raise GradingError(f"{where}: the output should have shape {ref_shape}, not {shape}.")
     if reference.count_params() != model.count_params():
-        raise AssertionError(
+        raise GradingError(
             f"{where}: the model has {model.count_params():,} parameters, expected "
             f"{reference.count_params():,}.")
 
@@ -270,7 +268,7 @@ def _compare_models(name, model, reference, check_outputs, call=None):
             got = np.asarray(model(x, training=training))
             if not np.allclose(got, expected, rtol=1e-4, atol=1e-5):
                 mode = "training" if training else "inference"
-                raise AssertionError(
+                raise GradingError(
                     f"{where}: the layers are right, but the output in {mode} mode "
                     f"differs from the reference's (largest difference "
                     f"{np.max(np.abs(got - expected)):.3g}). Check which tensor each "
@@ -292,7 +290,7 @@ def _check_stages(name, model, reference):
     for stage, ref_letters in ref_blocks.items():
         letters = got_blocks.get(stage, [])
         if letters != ref_letters:
-            raise AssertionError(
+            raise GradingError(
                 f"Exercise {name}: stage {stage} should have {len(ref_letters)} blocks, "
                 f"a convolutional block '{ref_letters[0]}' then "
                 f"{len(ref_letters) - 1} identity blocks "
@@ -303,12 +301,12 @@ def _check_stages(name, model, reference):
             ref_has = f"res{stage}{letter}_branch1" in {l.name for l in reference.layers}
             got_has = f"res{stage}{letter}_branch1" in got_names
             if ref_has and not got_has:
-                raise AssertionError(
+                raise GradingError(
                     f"Exercise {name}: block {stage}{letter} should be a convolutional "
                     f"block (convolutional_block(..., stage={stage}, block='{letter}', "
                     "...)), not an identity block.")
             if got_has and not ref_has:
-                raise AssertionError(
+                raise GradingError(
                     f"Exercise {name}: block {stage}{letter} should be an identity block "
                     f"(identity_block(..., stage={stage}, block='{letter}')), not a "
                     "convolutional block.")
@@ -581,7 +579,7 @@ def _article(word):
 def _check(condition, message):
     __tracebackhide__ = True  # learners see the message, not the grader's frames
     if not condition:
-        raise AssertionError(message)
+        raise GradingError(message)
 
 
 def _type_name(value):

@@ -12,7 +12,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from resnets_graders.messages import not_written, raised
+from resnets_graders import fixtures
+from resnets_graders.evidence import collect_norms
+from resnets_graders.messages import GradingError, is_a, not_written, raised
 
 EXERCISE = "layer_gradient_norms"
 
@@ -55,38 +57,8 @@ def layer_gradient_norms(model, X, Y, training=True):
 # --------------------------------------------------------------------------- grader
 
 
-def _grader_model():
-    """A small fixed network: conv_a -> bn_a -> relu -> conv_b -> relu -> conv_c -> pool -> fc.
-
-    Its initialisers are seeded, so every call builds the same weights. bn_a makes training
-    and inference mode differ; conv_b and conv_c have no BatchNorm after them, so their
-    biases get a gradient of their own (which shows when a bias is included).
-    """
-    from keras import layers
-    from keras.initializers import RandomNormal, glorot_uniform
-
-    inputs = keras.Input(shape=(8, 8, 3), name="images")
-    x = layers.Conv2D(4, 3, padding="same", name="conv_a",
-                      kernel_initializer=glorot_uniform(seed=1))(inputs)
-    x = layers.BatchNormalization(name="bn_a")(x)
-    x = layers.Activation("relu", name="relu_a")(x)
-    x = layers.Conv2D(5, 3, padding="same", name="conv_b",
-                      kernel_initializer=glorot_uniform(seed=2),
-                      bias_initializer=RandomNormal(stddev=0.1, seed=3))(x)
-    x = layers.Activation("relu", name="relu_b")(x)
-    x = layers.Conv2D(4, 1, name="conv_c", kernel_initializer=glorot_uniform(seed=4))(x)
-    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    outputs = layers.Dense(3, activation="softmax", name="fc",
-                           kernel_initializer=glorot_uniform(seed=5))(x)
-    return keras.Model(inputs, outputs, name="grader_net")
-
-
-def _grader_batch():
-    """A fixed batch: X float32 (6, 8, 8, 3) in [0, 1), Y one-hot (6, 3)."""
-    rng = np.random.default_rng(0)
-    X = rng.random((6, 8, 8, 3)).astype(np.float32)
-    Y = np.eye(3, dtype=np.float32)[[0, 1, 2, 0, 1, 2]]
-    return X, Y
+_grader_model = fixtures.gradients_model  # the fixed network and batch of the grader
+_grader_batch = fixtures.gradients_batch
 
 
 def _norms_of(model, X, Y, training, loss="mean", with_bias=False):
@@ -110,18 +82,6 @@ def _norms_of(model, X, Y, training, loss="mean", with_bias=False):
     return [float(tf.norm(g)) for g in gradients]
 
 
-def _call_learner(layer_gradient_norms, model, X, Y, training):
-    """Run the learner's function, turning its exceptions into messages naming the exercise."""
-    try:
-        return layer_gradient_norms(model, X, Y, training=training)
-    except NotImplementedError as error:
-        raise AssertionError(not_written(EXERCISE)) from error
-    except Exception as error:  # any error of the learner's code, shown with its cause
-        raise AssertionError(raised(
-            EXERCISE, error, f"layer_gradient_norms(model, X, Y, training={training}) on a "
-            "small network of Conv2D, BatchNormalization and Dense layers")) from error
-
-
 def _close(a, b):
     return len(a) == len(b) and np.allclose(a, b, rtol=1e-3, atol=1e-9)
 
@@ -130,67 +90,75 @@ def _fmt(values):
     return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
 
 
-def _check_mode(layer_gradient_norms, training):
+def judge_norms(evidence):
+    """Compare the evidence of ``evidence.collect_norms`` (one mode) with the reference.
+
+    Returns None when the norms are right; raises GradingError naming the mistake.
+    """
     __tracebackhide__ = True  # learners see the message, not the grader's frames
     X, Y = _grader_batch()
     model = _grader_model()
-    kernels_before = [layer.kernel.numpy() for layer in model.layers
-                      if hasattr(layer, "kernel")]
-    got = _call_learner(layer_gradient_norms, model, X, Y, training)
+    training = evidence["training"]
     mode = f"training={training}"
+    if evidence["outcome"] == "error":
+        error, cause = evidence["error"], evidence.get("exception")
+        if is_a(error, NotImplementedError):
+            raise GradingError(not_written(EXERCISE)) from cause
+        raise GradingError(raised(
+            EXERCISE, error, f"layer_gradient_norms(model, X, Y, training={training}) on a "
+            "small network of Conv2D, BatchNormalization and Dense layers")) from cause
 
     # What was returned: a dict of floats, keyed by the layers' names.
-    if not isinstance(got, dict):
-        raise AssertionError(
+    if evidence["outcome"] != "dict":
+        raise GradingError(
             f"Exercise {EXERCISE}: should return a dict {{layer name: float}}, got "
-            f"{type(got).__name__}. Build it with e.g. "
+            f"{evidence['returned_type']}. Build it with e.g. "
             "{layer.name: float(tf.norm(gradient)) for ...}."
         )
     names = [layer.name for layer in model.layers if hasattr(layer, "kernel")]
     all_names = [layer.name for layer in model.layers]
-    keys = list(got.keys())
+    key_records = evidence["keys"]
+    keys = [k["value"] if k["is_str"] else _Shown(k["repr"]) for k in key_records]
     bad_keys = [k for k in keys if not isinstance(k, str) or k not in all_names]
     if bad_keys:
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: the dict's keys should be the layers' names "
             f"(layer.name), such as {names}; got {bad_keys[:3]}."
         )
-    missing = [n for n in names if n not in got]
+    missing = [n for n in names if n not in keys]
     if missing:
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: the layer(s) {missing} are missing. Measure every "
             "layer that has a kernel (Conv2D and Dense: hasattr(layer, 'kernel')), "
             f"expected {names}."
         )
     extra = [k for k in keys if k not in names]
     if extra:
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: the layer(s) {extra} have no kernel and should not be "
             f"there (BatchNormalization's gamma and beta are not kernels); expected only "
             f"{names}."
         )
     if keys != names:
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: the layers are in the wrong order: expected {names} "
             f"(the order of model.layers, from the input to the output), got {keys}."
         )
-    for name, value in got.items():
-        if isinstance(value, (tf.Tensor, np.ndarray)) or hasattr(value, "numpy"):
-            raise AssertionError(
-                f"Exercise {EXERCISE}: the norm of '{name}' is a {type(value).__name__}; "
+    for name, value in zip(keys, evidence["values"]):
+        if value["kind"] == "tensor":
+            raise GradingError(
+                f"Exercise {EXERCISE}: the norm of '{name}' is a {value['type']}; "
                 "convert each norm to a Python float with float(...)."
             )
-        if not isinstance(value, (float, np.floating)):
-            raise AssertionError(
+        if value["kind"] != "float":
+            raise GradingError(
                 f"Exercise {EXERCISE}: the norm of '{name}' should be a float, got "
-                f"{type(value).__name__} {value!r}."
+                f"{value['type']} {value['repr']}."
             )
-    values = [float(v) for v in got.values()]
+    values = [float(v["value"]) for v in evidence["values"]]
 
-    kernels_after = [layer.kernel.numpy() for layer in model.layers
-                     if hasattr(layer, "kernel")]
-    if any(not np.array_equal(a, b) for a, b in zip(kernels_before, kernels_after)):
-        raise AssertionError(
+    if evidence["kernels_changed"]:
+        raise GradingError(
             f"Exercise {EXERCISE}: the model's kernels changed. Only measure the "
             "gradient; do not apply it with an optimizer."
         )
@@ -230,11 +198,11 @@ def _check_mode(layer_gradient_norms, training):
                                      "each gradient with its own layer"))
     for candidate, explanation in diagnoses:
         if _close(values, candidate):
-            raise AssertionError(
+            raise GradingError(
                 f"Exercise {EXERCISE} ({mode}): {explanation}. Expected "
                 f"{_fmt(expected)}, got {_fmt(values)}."
             )
-    raise AssertionError(
+    raise GradingError(
         f"Exercise {EXERCISE} ({mode}): the norms differ from those of the gradient of the "
         "mean categorical cross-entropy with respect to each kernel. Expected "
         f"{_fmt(expected)} for {names}, got {_fmt(values)}."
@@ -250,5 +218,15 @@ def check_layer_gradient_norms(layer_gradient_norms):
     """
     __tracebackhide__ = True  # learners see the message, not the grader's frames
     for training in (True, False):
-        _check_mode(layer_gradient_norms, training)
+        judge_norms(collect_norms(layer_gradient_norms, training))
     print("All tests passed.")
+
+
+class _Shown:
+    """A dict key that was not a string, shown in a message as its recorded repr."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text

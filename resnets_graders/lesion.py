@@ -11,7 +11,9 @@ block computes afterwards. Each usual mistake gets its own message.
 import keras
 import numpy as np
 
-from resnets_graders.messages import not_written, raised
+from resnets_graders import fixtures
+from resnets_graders.evidence import collect_lesion
+from resnets_graders.messages import GradingError, is_a, not_written, raised
 
 EXERCISE = "remove_residual_branch"
 
@@ -48,83 +50,57 @@ def remove_residual_branch(model, stage, block):
 # --------------------------------------------------------------------------- grader
 
 
-def _grader_model():
-    """A small network of the course's blocks: stage 2 (blocks a, b, c), stage 3 (blocks a, b).
-
-    Every BatchNormalization gets gamma, beta, moving mean and moving variance drawn away
-    from 0 and 1, so that each mistake leaves a trace.
-    """
-    from resnets_model import convolutional_block, identity_block
-
-    inputs = keras.Input((6, 6, 4))
-    x = convolutional_block(inputs, f=3, filters=[2, 2, 8], stage=2, block="a", s=1)
-    x = identity_block(x, 3, [2, 2, 8], stage=2, block="b")
-    x = identity_block(x, 3, [2, 2, 8], stage=2, block="c")
-    x = convolutional_block(x, f=3, filters=[2, 2, 6], stage=3, block="a", s=2)
-    x = identity_block(x, 3, [2, 2, 6], stage=3, block="b")
-    model = keras.Model(inputs, x, name="grader")
-    rng = np.random.default_rng(0)
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            n = layer.gamma.shape[0]
-            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.uniform(0.2, 0.6, n) * rng.choice([-1, 1], n),
-                               rng.uniform(-0.3, 0.3, n), rng.uniform(0.5, 2.0, n)])
-    return model
-
-
-def _grader_input():
-    return np.random.default_rng(1).uniform(0.0, 1.0, (2, 6, 6, 4)).astype(np.float32)
-
-
-def _weights(model):
-    return {layer.name: [np.array(w) for w in layer.get_weights()] for layer in model.layers
-            if layer.get_weights()}
+_grader_model = fixtures.lesion_model  # the grader's fixed network and input
+_grader_input = fixtures.lesion_input
+_weights = fixtures.layer_weights
 
 
 def _fmt(values):
     return "[" + ", ".join(f"{v:.3f}" for v in values[:3]) + (", ...]" if len(values) > 3 else "]")
 
 
-def _call_learner(remove_residual_branch, model, stage, block):
-    """Run the learner's function, turning its exceptions into messages naming the exercise."""
-    try:
-        return remove_residual_branch(model, stage, block)
-    except NotImplementedError as error:
-        raise AssertionError(not_written(EXERCISE)) from error
-    except ValueError as error:
+def _explain_error(error, cause, stage, block):
+    """The GradingError for an exception the learner's function raised."""
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
+    if is_a(error, NotImplementedError):
+        raise GradingError(not_written(EXERCISE)) from cause
+    if is_a(error, ValueError):
         first = str(error).split(". Existing layers")[0]
         if not first.startswith("No such layer"):
-            raise AssertionError(raised(
+            raise GradingError(raised(
                 EXERCISE, error, f"remove_residual_branch(model, {stage}, {block!r}). "
                 "If it came from set_weights: it takes all four arrays, "
                 "[gamma, beta, moving_mean, moving_variance], in that order and with their "
-                "shapes")) from error
+                "shapes")) from cause
         if "branch1" in first:
-            raise AssertionError(
+            raise GradingError(
                 f"Exercise {EXERCISE}: model.get_layer raised '{first}'. Identity blocks have no layer "
                 "on their shortcut, and the shortcut must stay anyway: silence the branch, "
                 f"whose last layer is 'bn{stage}{block}_branch2c'."
-            ) from error
-        raise AssertionError(
+            ) from cause
+        raise GradingError(
             f"Exercise {EXERCISE}: model.get_layer raised '{first}'. The branch's last "
             f"batch normalization is named bn{{stage}}{{block}}_branch2c, for stage "
             f"{stage}, block {block!r} that is 'bn{stage}{block}_branch2c': build the "
             "name from the arguments with an f-string."
-        ) from error
-    except Exception as error:  # any error of the learner's code, shown with its cause
-        raise AssertionError(raised(
-            EXERCISE, error, f"remove_residual_branch(model, {stage}, {block!r}) on a small "
-            "network of the course's blocks")) from error
+        ) from cause
+    raise GradingError(raised(
+        EXERCISE, error, f"remove_residual_branch(model, {stage}, {block!r}) on a small "
+        "network of the course's blocks")) from cause
 
 
-def _check_block(remove_residual_branch, stage, block):
+def judge_lesion(evidence):
+    """Compare the evidence of ``evidence.collect_lesion`` (one block) with what the
+    reference does. Returns None when right; raises GradingError naming the mistake."""
     __tracebackhide__ = True  # learners see the message, not the grader's frames
-    model = _grader_model()
-    before = _weights(model)
+    stage, block = evidence["stage"], evidence["block"]
+    if evidence["outcome"] == "error":
+        _explain_error(evidence["error"], evidence.get("exception"), stage, block)
+    before = _weights(_grader_model())
     target = f"bn{stage}{block}_branch2c"
     call = f"remove_residual_branch(model, {stage}, {block!r})"
-    saved = _call_learner(remove_residual_branch, model, stage, block)
-    after = _weights(model)
+    after = evidence["after"]
+    saved = evidence["saved"]
 
     changed = [name for name in before
                if any(not np.array_equal(a, b) for a, b in zip(before[name], after[name]))]
@@ -137,7 +113,7 @@ def _check_block(remove_residual_branch, stage, block):
         if f"res{stage}{block}_branch2c" in others:
             hint = (f" It changed the convolution 'res{stage}{block}_branch2c' instead; after it, "
                     f"'{target}' would still add its beta to every position.")
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: after {call} the layer '{target}' still has its weights."
             f"{hint} The branch ends with the batch normalization '{target}'; set its gamma "
             "and beta to zero."
@@ -151,67 +127,69 @@ def _check_block(remove_residual_branch, stage, block):
                 what.append(f"'{name}' (that is the shortcut, which must stay)")
             else:
                 what.append(f"'{name}'")
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: {call} also changed {', '.join(what)}. Change only "
             f"'{target}', the last layer of the branch."
         )
     gamma, beta, mean, variance = after[target]
     old_gamma, old_beta, old_mean, old_variance = before[target]
     if not np.array_equal(mean, old_mean) or not np.array_equal(variance, old_variance):
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: the moving mean or moving variance of '{target}' changed. "
             "Keep them (the third and fourth arrays of get_weights()); only gamma and beta "
             "become zero. A zero variance would divide by almost nothing."
         )
     if np.any(gamma != 0) and np.all(beta == 0):
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: beta of '{target}' is zero but gamma is not, so the branch "
             "still adds gamma * x_hat. Set both gamma and beta to zero."
         )
     if np.any(beta != 0):
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: beta of '{target}' is still {_fmt(beta)} (not zero), so the branch still adds a constant to every position. Set beta to "
             "zero as well as gamma."
         )
     if np.any(gamma != 0):
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: gamma of '{target}' should be all zeros, got "
             f"{_fmt(gamma)}."
         )
 
     # What was returned: the weights before the change, to put them back.
-    if saved is None:
-        raise AssertionError(
+    if saved["kind"] == "none":
+        raise GradingError(
             f"Exercise {EXERCISE}: returned None. Return the layer's weights from before the "
             "change (saved = layer.get_weights(), before set_weights), so that the lesion "
             "study can put the branch back."
         )
-    try:
-        saved = [np.asarray(w) for w in saved]
-    except TypeError as error:
-        raise AssertionError(
+    if saved["kind"] != "arrays":
+        raise GradingError(
             f"Exercise {EXERCISE}: should return a list of 4 arrays, got "
-            f"{type(saved).__name__}."
-        ) from error
+            f"{saved['type']}."
+        )
+    saved = list(saved["arrays"])
     if len(saved) != 4 or any(s.shape != b.shape for s, b in zip(saved, before[target])):
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: should return the 4 arrays [gamma, beta, moving_mean, "
             f"moving_variance] of '{target}', as get_weights() gives them, with shapes "
             f"{[b.shape for b in before[target]]}; got {len(saved)} item(s) of shapes "
             f"{[s.shape for s in saved]}."
         )
     if all(np.array_equal(s, a) for s, a in zip(saved, after[target])):
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: returned the weights after the change (gamma and beta are "
             "zero in them). Call get_weights() before set_weights and return that list."
         )
     if not all(np.array_equal(s, b) for s, b in zip(saved, before[target])):
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: the list returned differs from the layer's weights before "
             "the change; return exactly what get_weights() gave."
         )
 
     # What the network computes: the branch adds nothing any more.
+    model = _grader_model()
+    for name, weights in after.items():
+        model.get_layer(name).set_weights(weights)
     reference = _grader_model()
     reference.get_layer(target).set_weights(
         [np.zeros_like(old_gamma), np.zeros_like(old_beta), old_mean, old_variance])
@@ -219,7 +197,7 @@ def _check_block(remove_residual_branch, stage, block):
     got = np.asarray(model(X, training=False))
     expected = np.asarray(reference(X, training=False))
     if not np.allclose(got, expected, atol=1e-5):
-        raise AssertionError(
+        raise GradingError(
             f"Exercise {EXERCISE}: after {call} the network's output differs from that of "
             "the same network without the branch."
         )
@@ -235,6 +213,6 @@ def check_remove_residual_branch(remove_residual_branch):
     Raises AssertionError naming the mistake.
     """
     __tracebackhide__ = True
-    for stage, block in ((2, "b"), (2, "c"), (3, "b"), (2, "a"), (3, "a")):
-        _check_block(remove_residual_branch, stage, block)
+    for stage, block in fixtures.LESION_BLOCKS:
+        judge_lesion(collect_lesion(remove_residual_branch, stage, block))
     print("All tests passed.")

@@ -1,4 +1,5 @@
-"""`make grade`: passes a learner's notebook whose exercise is right, names the failing one otherwise."""
+"""`make grade`: passes a learner's notebook whose exercise is right, names the failing one
+otherwise, one line per exercise and a total."""
 
 import shutil
 import subprocess
@@ -78,6 +79,18 @@ def test_grade_passes_a_right_exercise(solved):
     _, result = solved
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All exercises pass in 1 notebook(s)." in result.stdout
+
+
+def test_grade_prints_one_line_per_exercise_and_a_total(solved, unwritten):
+    _, result = solved
+    lines = [line for line in result.stdout.splitlines() if line.startswith("  ")]
+    assert lines[1:] == ["  PASS  identity_block (02_identity_block.ipynb)  1/1  All tests "
+                         "passed. [flagged: same-as-reference]"]
+    assert "Total: 1/1 points; 1 of 1 exercise(s) pass." in result.stdout
+    _, _, result = unwritten
+    assert "  FAIL  identity_block (02_identity_block.ipynb)  0/1  Exercise identity_block " \
+           "is not written yet" in result.stdout
+    assert "Total: 0/1 points; 0 of 1 exercise(s) pass." in result.stdout
 
 
 def test_grade_reads_only_the_course_notebook_and_names_it(solved):

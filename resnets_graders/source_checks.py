@@ -1,0 +1,152 @@
+"""What ``make grade`` reads in a solution's code before running it.
+
+Two checks on the text of a solution cell, neither of which runs it:
+
+* :func:`refusal` rejects a solution that imports or names a course reference
+  (``resnets_model``, the graders, the instructors' notebooks, the grading tools), or that
+  reaches for code by a dynamic route (``exec``, ``eval``, ``__import__``, ``importlib``,
+  ``open``, ``sys.modules``, a function's ``__globals__``, ...). No solution of this course
+  needs any of these. The kernel's audit hook (resnets_graders/kernel.py) stops the routes
+  this cannot see.
+* :func:`same_as_reference` says whether the learner's function equals the reference after
+  normalisation: comments, docstrings, spacing, quotes and the names of arguments and
+  local variables do not count. Such a solution passes, flagged for the instructor.
+"""
+
+import ast
+
+# Modules (top-level names) and text that point at a course reference or grader.
+REFERENCE_MODULES = ("resnets_model", "resnets_graders", "grade", "make_learner_notebooks",
+                     "train_pretrained", "tools", "notebooks", "solutions", "course",
+                     "conftest", "tests")
+REFERENCE_TEXT = ("resnets_model", "resnets_graders", "solutions", "make_learner_notebooks",
+                  "tools/grade", ".ipynb")
+# Names and attributes that reach code by a route grading does not allow in a solution.
+DYNAMIC_MODULES = ("importlib", "imp", "runpy", "pkgutil", "zipimport", "code", "codeop",
+                   "ctypes", "gc", "inspect", "linecache", "marshal", "pickle", "dill",
+                   "cloudpickle", "shelve", "subprocess", "shutil", "socket", "urllib",
+                   "requests", "http", "builtins", "__builtin__", "types", "dis")
+DYNAMIC_NAMES = ("exec", "eval", "compile", "__import__", "open", "globals", "vars",
+                 "breakpoint", "__builtins__", "__loader__", "__spec__", "getattr_static",
+                 "execfile", "reload", "import_module")
+DYNAMIC_ATTRIBUTES = ("modules", "__globals__", "__code__", "__closure__", "__builtins__",
+                      "__loader__", "__spec__", "__subclasses__", "__bases__", "__mro__",
+                      "f_globals", "f_locals", "f_back", "f_builtins", "tb_frame", "gi_frame",
+                      "cr_frame", "_getframe", "system", "popen", "read_text", "read_bytes",
+                      "import_module", "exec_module", "load_module", "spec_from_file_location",
+                      "run_path", "run_module", "__import__", "__dict__", "co_code",
+                      "__self__", "__class__", "__base__", "__getattribute__", "__reduce__",
+                      "__reduce_ex__", "run_cell", "run_cell_magic", "run_code", "ex", "ev",
+                      "safe_execfile", "getoutput", "gfile", "GFile", "read_file", "fromfile",
+                      "loadtxt", "genfromtxt", "attrgetter", "methodcaller", "load_op_library",
+                      "load_library")
+# Built-in functions that take an attribute's name: only a literal name is accepted.
+NAMED_ACCESS = ("getattr", "setattr", "delattr", "hasattr")
+
+
+def python_source(source):
+    """The cell's text as Python, IPython's syntax (``%magic``, ``!command``) translated as
+    the kernel translates it. Raises SyntaxError where it is not Python."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = TransformerManager().transform_cell(source)
+    compile(python, "<cell>", "exec")
+    return python
+
+
+def refusal(exercise, source):
+    """The message rejecting the solution cell ``source`` of ``exercise``, or None.
+
+    ``source`` must parse (a SyntaxError is the caller's to report).
+    """
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = [node.module or "." * node.level]
+            if node.level:
+                return _refused(exercise, "a relative import", "imports")
+        for module in modules:
+            top = module.split(".")[0]
+            if top in REFERENCE_MODULES:
+                return (f"Exercise {exercise}: not accepted: the solution imports {module}, "
+                        "one of the course's reference implementations or graders. A "
+                        "solution must be your own code: remove the import and write the "
+                        "function yourself.")
+            if top in DYNAMIC_MODULES:
+                return _refused(exercise, f"the module {top}", "imports")
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+            for word in REFERENCE_TEXT:
+                if word in text:
+                    return (f"Exercise {exercise}: not accepted: the solution names {word!r}, "
+                            "a course reference, grader or instructors' notebook. A solution "
+                            "must be your own code.")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in NAMED_ACCESS and len(node.args) >= 2:
+            name = node.args[1]
+            if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+                return _refused(exercise, f"{node.func.id}() with a name computed at run "
+                                          "time", "calls")
+            if name.value in DYNAMIC_ATTRIBUTES or name.value in DYNAMIC_NAMES:
+                return _refused(exercise, f"{node.func.id}(..., {name.value!r})", "calls")
+        if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
+            return _refused(exercise, f"`{node.id}`", "uses")
+        if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
+            return _refused(exercise, f"`.{node.attr}`", "uses")
+    return None
+
+
+def _refused(exercise, what, verb):
+    return (f"Exercise {exercise}: not accepted: the solution {verb} {what}, which grading "
+            "does not allow in a solution cell: it can run code that is not yours, such as "
+            "the course's reference. Write the function with ordinary code (layers, "
+            "loops, arithmetic).")
+
+
+def function_source(source, name):
+    """The ``def name`` at the top level of ``source`` as a normalised string, or None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return _normalised(node)
+    return None
+
+
+def same_as_reference(source, reference_source, name):
+    """Whether the function ``name`` in ``source`` equals the one in ``reference_source``
+    once comments, docstrings, spacing and the names of its arguments and local variables
+    are set aside."""
+    mine, reference = function_source(source, name), function_source(reference_source, name)
+    return mine is not None and mine == reference
+
+
+def _normalised(function):
+    function = ast.parse(ast.unparse(function)).body[0]  # a copy
+    local = {arg.arg for arg in ast.walk(function.args) if isinstance(arg, ast.arg)}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            local.add(node.id)
+        elif isinstance(node, ast.arg):
+            local.add(node.arg)
+    names = {}
+
+    def canonical(name):
+        return names.setdefault(name, f"v{len(names)}")
+
+    for node in ast.walk(function):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and \
+                isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]  # docstrings and lone strings out
+        if isinstance(node, ast.Name) and node.id in local:
+            node.id = canonical(node.id)
+        elif isinstance(node, ast.arg):
+            node.arg = canonical(node.arg)
+    function.name = "f"
+    return ast.dump(function, annotate_fields=False, include_attributes=False)

@@ -1,0 +1,205 @@
+"""The parts of `make grade`, each on its own: what is read from a solution's text, the
+kernel's audit hook, points from the instructors' notebook, unreadable submissions, and
+what a learner sees in JupyterLab when a check fails."""
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+
+import nbformat
+import pytest
+
+import grading_helpers as g
+from resnets_graders import grading, source_checks
+from resnets_graders.kernel import fingerprint
+
+SOLUTIONS = sorted((g.REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+
+
+# ------------------------------------------------------------------ a solution's text
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_the_reference_solutions_are_accepted_and_flagged(path):
+    course = grading.read_course_notebook(path.name)
+    for exercise in course.exercises:
+        source = course.references[exercise]
+        solved = g.without_fences(source)
+        assert source_checks.refusal(exercise, source_checks.python_source(solved)) is None
+        assert source_checks.same_as_reference(solved, source, exercise)
+
+
+def test_renamed_respaced_recommented_copies_are_flagged():
+    reference = g.solved_source()
+    copy = re.sub(r"\bX\b", "tensor", reference.replace("X_shortcut", "skip"))
+    copy = (copy.replace("F2", "second").replace('"same"', "'same'")
+            .replace("# Second component of main path", "# my own words")
+            .replace("strides=(1, 1), padding", "strides=(1, 1),  padding"))
+    assert copy != reference and "tensor = Conv2D" in copy
+    assert source_checks.same_as_reference(copy, reference, "identity_block")
+    assert not source_checks.same_as_reference(g.own_solution(), reference, "identity_block")
+    changed = copy.replace("Activation(\"relu\")(tensor)\n\n    # Third",
+                           "keras.layers.ReLU()(tensor)\n\n    # Third")
+    assert changed != copy
+    assert not source_checks.same_as_reference(changed, reference, "identity_block")
+
+
+REFUSED = {
+    "from resnets_model import identity_block": "imports resnets_model",
+    "import resnets_graders.blocks as b": "imports resnets_graders.blocks",
+    "from tools import grade": "imports tools",
+    "m = __import__('resnets_model')": "uses `__import__`",
+    "path = 'resnets_model.py'": "names 'resnets_model'",
+    "import importlib": "imports the module importlib",
+    "exec(source)": "uses `exec`",
+    "f = open(path)": "uses `open`",
+    "x = sys.modules": "uses `.modules`",
+    "g = identity_block.__globals__": "uses `.__globals__`",
+    "e = getattr(print, '__se' + 'lf__')": "calls getattr() with a name computed",
+    "e = getattr(print, '__self__')": "calls getattr(..., '__self__')",
+    "t = tf.io.gfile.GFile(path).read()": "uses `.GFile`",
+    "text = 'notebooks/solutions/02_identity_block.ipynb'": "names 'solutions'",
+    "get_ipython().run_cell(code)": "uses `.run_cell`",
+    "from . import x": "a relative import",
+}
+
+
+@pytest.mark.parametrize("line", REFUSED)
+def test_routes_to_the_reference_are_refused_with_a_message(line):
+    source = f"# GRADED FUNCTION: identity_block\n\n{line}\n"
+    message = source_checks.refusal("identity_block", source)
+    assert message.startswith("Exercise identity_block: not accepted: the solution ")
+    assert REFUSED[line] in message
+
+
+# ------------------------------------------------------------------ the kernel's guard
+
+
+GUARDED = r'''
+import os, socket, subprocess, sys
+sys.path.insert(0, sys.argv[1])
+from resnets_graders.kernel import install_guard, fingerprint
+work, secret, report = sys.argv[2], sys.argv[3], sys.argv[4]
+install_guard(work, [secret], report, [([fingerprint("x = reference_line_one()"),
+                                         fingerprint("y = reference_line_two(x)")], 2)])
+attempts = {
+    "read": lambda: open(os.path.join(secret, "answer.py")).read(),
+    "read through a link": lambda: open("/proc/self/root" + secret + "/answer.py").read(),
+    "write outside": lambda: open(os.path.join(secret, "..", "out.txt"), "w"),
+    "import": lambda: __import__("resnets_model"),
+    "process": lambda: subprocess.run(["true"]),
+    "network": lambda: socket.create_connection(("192.0.2.1", 80), timeout=1),
+    "signal": lambda: os.kill(os.getppid(), 0),
+    "copy of the reference": lambda: exec("x = reference_line_one()\ny = reference_line_two(x)"),
+    "patch the hook": lambda: setattr(install_guard, "__code__", (lambda: 0).__code__),
+}
+for name, attempt in attempts.items():
+    try:
+        attempt()
+    except PermissionError as exc:
+        print(name, "refused:", exc)
+    else:
+        print(name, "ALLOWED")
+open(os.path.join(work, "mine.txt"), "w").write("fine")
+exec("z = 1 + 1")
+print("own work allowed")
+'''
+
+
+def test_the_kernels_guard_refuses_and_reports(tmp_path):
+    work, secret = tmp_path / "work", tmp_path / "course"
+    work.mkdir()
+    secret.mkdir()
+    (secret / "answer.py").write_text("reference = 1\n")
+    report = tmp_path / "report.txt"
+    result = subprocess.run([sys.executable, "-c", GUARDED, str(g.REPO_ROOT), str(work),
+                             str(secret), str(report)], capture_output=True, text=True,
+                            timeout=120, cwd=work)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [line.split(" refused")[0] for line in lines if "refused:" in line] == [
+        "read", "read through a link", "write outside", "import", "process", "network",
+        "signal", "copy of the reference", "patch the hook"], result.stdout
+    assert lines[-1] == "own work allowed"
+    reported = report.read_text().splitlines()
+    assert len(reported) == 9 and all(line.startswith("VIOLATION ") for line in reported)
+    assert f"read {secret}/answer.py" in reported[0]
+
+
+def test_reference_fingerprints_are_hashes_not_code():
+    lines, needed = grading.reference_fingerprints(
+        grading.read_course_notebook("02_identity_block.ipynb").references["identity_block"])
+    assert needed >= 2 and len(lines) >= needed
+    assert all(len(line) == 64 and set(line) <= set("0123456789abcdef") for line in lines)
+    assert fingerprint('X = Add()([X, X_shortcut])') in lines
+
+
+# --------------------------------------------------------- the course's notebooks, points
+
+
+def test_points_come_from_the_instructors_notebook(tmp_path):
+    for path in SOLUTIONS:
+        course = grading.read_course_notebook(path.name)
+        assert set(course.points.values()) == {1}  # no metadata: one point each
+    nb = nbformat.read(g.SOLVED_02, as_version=4)
+    g.check_cell(nb).metadata["points"] = 3
+    nbformat.write(nb, tmp_path / g.SOLVED_02.name)
+    assert grading.read_course_notebook(g.SOLVED_02.name, tmp_path).points == \
+        {"identity_block": 3}
+    cell = next(c for c in nb.cells if c.source.startswith(g.HEADER))
+    cell.metadata["points"] = 2.5
+    del g.check_cell(nb).metadata["points"]
+    nbformat.write(nb, tmp_path / g.SOLVED_02.name)
+    assert grading.read_course_notebook(g.SOLVED_02.name, tmp_path).points == \
+        {"identity_block": 2.5}
+
+
+def test_set_up_and_check_cells_come_from_the_instructors_notebook():
+    course = grading.read_course_notebook("02_identity_block.ipynb")
+    kinds = [c["kind"] for c in course.cells]
+    assert kinds[-1] == "solution" and "check" not in kinds[-1:]
+    assert course.exercises == ["identity_block"]
+    assert "setup_notebook(seed=0)" in course.cells[0]["source"]
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "is empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "not text"),
+    (b"{ not json", "not valid JSON"),
+    (b"[1, 2, 3]", "is not a Jupyter notebook"),
+    (json.dumps({"cells": "many"}).encode(), "is not a Jupyter notebook"),
+])
+def test_an_unreadable_submission_gets_its_reason(tmp_path, content, reason):
+    path = tmp_path / "02_identity_block.ipynb"
+    path.write_bytes(content)
+    course = grading.read_course_notebook(path.name)
+    [result] = grading.grade_notebook(path, course)
+    assert not result.passed and result.points == 0 and reason in result.message
+    assert result.message.startswith("Exercise identity_block: not graded: the file ")
+
+
+# ---------------------------------------------------------------- what JupyterLab shows
+
+
+SHELL = textwrap.dedent('''
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    shell.run_cell("""
+    from keras.layers import Conv2D
+    from resnets_graders import check_identity_block
+    def identity_block(X, f, filters, stage, block):
+        return Conv2D(filters[2], (f, f), padding="same", name="res1a_branch2a")(X)
+    """)
+    shell.run_cell("check_identity_block(identity_block)")
+''')
+
+
+def test_a_failing_check_shows_the_message_alone():
+    result = subprocess.run([sys.executable, "-c", SHELL], capture_output=True, text=True,
+                            timeout=300, cwd=g.REPO_ROOT)
+    shown = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(shown) == 1, result.stdout
+    assert shown[0].startswith("AssertionError: Exercise identity_block")
+    assert "resnets_graders" not in result.stdout and "Traceback" not in result.stdout
