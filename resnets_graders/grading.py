@@ -296,7 +296,9 @@ def quiet_tensorflow():
             sys.stderr.flush()
             os.dup2(devnull.fileno(), stderr)
             import keras  # noqa: F401
-            import tensorflow  # noqa: F401
+            import tensorflow
+
+            tensorflow.config.list_physical_devices()  # its device search prints too
     finally:
         sys.stderr.flush()
         os.dup2(saved, stderr)
