@@ -43,7 +43,9 @@ KERNEL_DISPLAY_NAME = "Residual Networks (TF 2.21)"
 # TensorFlow, and Python's string hashing is fixed so that runs repeat exactly.
 COURSE_ENV = {"KERAS_BACKEND": "tensorflow", "PYTHONHASHSEED": "0"}
 # JupyterLab settings for the course: no "news" pop-up over the first notebook.
-LAB_SETTINGS = '{\n  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}\n}\n'
+# Nor is the widgets' state saved into the notebook (it would hold an uploaded photo).
+LAB_SETTINGS = ('{\n  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"},\n'
+                '  "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": false}\n}\n')
 # -rs: say why any test was skipped (a missing browser must never go unnoticed).
 PYTEST_ARGS = ["notebooks/solutions", "tests", "--nbval", "--nbval-current-env",
                "--nbval-sanitize-with", os.path.join("tests", "nbval_sanitize.cfg"), "-rs"]

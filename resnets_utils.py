@@ -505,6 +505,78 @@ def plot_prediction(image, probabilities, model_input=None, class_names=SIGN_NAM
     show_as_jpeg(fig)
 
 
+def predict_photo(model, path, size=64):
+    """Load a photo with ``load_image``, predict its sign, and show ``plot_prediction``.
+
+    Arguments:
+    model -- a Keras model taking (1, size, size, 3) inputs in [0, 1], softmax output (1, C)
+    path -- the photo's file; size -- the model's input side in pixels
+
+    Returns the probabilities, float32 (C,). Raises what ``load_image`` raises.
+    """
+    image, x = load_image(path, size)
+    probabilities = np.asarray(model.predict(x, verbose=0))[0]
+    plot_prediction(image, probabilities, model_input=x)
+    return probabilities
+
+
+def photo_upload(model, default=None, size=64):
+    """An upload button for a photo of your hand, with the model's answer below it.
+
+    The answer for ``default`` (the course's ``images/my_image.jpg`` unless given) is shown
+    at once, so the cell needs no one to click. A photo chosen with the button replaces it:
+    the photo, the 64x64 picture the model sees and the six probabilities, through
+    ``load_image`` as any photo. The uploaded bytes are only written to a temporary file
+    that is deleted at once, and the button is emptied afterwards, so the photo is stored
+    nowhere, not in the notebook either (the course's JupyterLab does not save widget
+    state). A file that is not a usable photo gets ``load_image``'s message, not a trace.
+
+    Arguments:
+    model -- as for ``predict_photo``; default -- path of the photo shown first
+
+    Returns an ipywidgets VBox (the FileUpload button, then an Output area); its attribute
+    ``last_probabilities`` holds the latest answer, float32 (C,).
+    """
+    import tempfile
+
+    import ipywidgets as widgets
+
+    upload = widgets.FileUpload(accept="image/*", multiple=False,
+                                description="Upload a photo",
+                                layout=widgets.Layout(width="14em"))
+    shown = widgets.Output()
+    box = widgets.VBox([upload, shown])
+    default = Path(default) if default is not None else IMAGES_DIR / "my_image.jpg"
+
+    def show(path, name):
+        shown.clear_output(wait=True)
+        with shown:
+            try:
+                image, x = load_image(path, size)
+                probabilities = np.asarray(model.predict(x, verbose=0))[0]
+                print(f"{name}: predicted sign {int(np.argmax(probabilities))}")
+                plot_prediction(image, probabilities, model_input=x)
+                box.last_probabilities = probabilities
+            except (ImageLoadError, FileNotFoundError) as error:
+                print(f"{name}: {error}")
+
+    def on_upload(change):
+        if not change["new"]:
+            return
+        file = change["new"][0]
+        suffix = Path(file["name"]).suffix
+        with tempfile.TemporaryDirectory(prefix="resnets-photo-") as folder:
+            path = Path(folder) / f"upload{suffix}"
+            path.write_bytes(bytes(file["content"]))
+            show(path, file["name"])
+        upload.value = ()  # the bytes leave the widget's state
+
+    upload.observe(on_upload, names="value")
+    box.last_probabilities = None
+    show(default, f"{default.name} (the course's sample photo)")
+    return box
+
+
 # ----------------------------------------------------------------------------- models
 
 

@@ -201,3 +201,64 @@ def test_setup_notebook_is_deterministic():
     resnets_utils.setup_notebook(seed=3)
     b = (np.random.rand(), keras.random.uniform((2,), seed=None).numpy().tolist())
     assert a == b
+
+
+class _FakeModel:
+    """Stands in for the ResNet-50: the probabilities follow the picture's mean colour, so
+    two different photos give two different answers."""
+
+    def __init__(self):
+        self.inputs = []
+
+    def predict(self, x, verbose=0):
+        self.inputs.append(np.array(x))
+        p = np.full((1, 6), 0.02, dtype=np.float32)
+        p[0, int(x.mean() * 6) % 6] = 0.9
+        return p
+
+
+def _uploaded(path):
+    """What ipywidgets 8's FileUpload holds after a learner picks ``path``."""
+    import datetime
+
+    data = path.read_bytes()
+    when = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
+    return ({"name": path.name, "type": "image/jpeg", "size": len(data),
+             "content": memoryview(data), "last_modified": when},)
+
+
+def test_photo_upload_answers_for_the_sample_photo_at_once(monkeypatch):
+    monkeypatch.setattr(resnets_utils, "show_as_jpeg", lambda fig: None)
+    model = _FakeModel()
+    box = resnets_utils.photo_upload(model)
+    assert box.last_probabilities is not None and box.last_probabilities.shape == (6,)
+    expected = load_image(resnets_utils.IMAGES_DIR / "my_image.jpg")[1]
+    assert np.array_equal(model.inputs[0], expected)  # through load_image, as any photo
+
+
+def test_photo_upload_feeds_load_image_and_keeps_no_copy(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(resnets_utils, "show_as_jpeg", lambda fig: None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    photo = tmp_path / "hand.png"
+    Image.new("RGB", (120, 80), (250, 250, 250)).save(photo)
+    model = _FakeModel()
+    box = resnets_utils.photo_upload(model)
+    upload = box.children[0]
+    upload.value = _uploaded(photo)
+    assert np.array_equal(model.inputs[-1], load_image(photo)[1])
+    assert int(np.argmax(box.last_probabilities)) == int(load_image(photo)[1].mean() * 6) % 6
+    assert upload.value == ()  # the bytes are gone from the widget
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hand.png"]  # no temporary copy
+
+
+def test_photo_upload_of_a_broken_file_says_why(tmp_path, monkeypatch):
+    monkeypatch.setattr(resnets_utils, "show_as_jpeg", lambda fig: None)
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("not a photo")
+    box = resnets_utils.photo_upload(_FakeModel())
+    before = box.last_probabilities
+    box.children[0].value = _uploaded(bad)  # no exception escapes
+    assert box.last_probabilities is before
+    assert box.children[0].value == ()
