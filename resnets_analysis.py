@@ -74,7 +74,19 @@ def predictor(model, batch_size=40):
 # --------------------------------------------------------------------- lesion study
 
 
-def lesion_study(model, X, Y, remove_residual_branch, blocks=RESNET50_BLOCKS, batch_size=40):
+def cross_entropy(probabilities, Y):
+    """Mean categorical cross-entropy in nats (natural log), probabilities clipped at 1e-7
+    as Keras clips them.
+
+    Arguments: probabilities -- array (m, C); Y -- one-hot labels (m, C).
+    Returns a Python float >= 0.
+    """
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-7, 1.0)
+    return float(-np.mean(np.sum(np.asarray(Y) * np.log(p), axis=1)))
+
+
+def lesion_study(model, X, Y, remove_residual_branch, blocks=RESNET50_BLOCKS, batch_size=40,
+                 with_loss=False):
     """Test accuracy of ``model`` with each residual block's branch removed in turn.
 
     For each (stage, block), ``remove_residual_branch(model, stage, block)`` silences the
@@ -91,26 +103,34 @@ def lesion_study(model, X, Y, remove_residual_branch, blocks=RESNET50_BLOCKS, ba
                               of the layer ``bn{stage}{block}_branch2c``
     blocks -- the (stage, block) pairs to remove, by default all 16
     batch_size -- images per forward pass
+    with_loss -- also measure the test loss (cross-entropy, nats), which still moves when
+                 the accuracy sits at its ceiling
 
     Returns:
     baseline -- accuracy of the intact model (float in [0, 1])
     accuracies -- dict {"2a": accuracy, ...}, one entry per block, in the order of ``blocks``
+    and, with ``with_loss``, two more: the intact model's loss and a dict {"2a": loss, ...}
 
     Raises:
     ValueError -- from ``model.get_layer`` when the model has no layer
                   ``bn{stage}{block}_branch2c`` (not the course's ResNet-50)
     """
     predict = predictor(model, batch_size)
-    baseline = accuracy(predict(X), Y)
-    accuracies = {}
+    intact = predict(X)
+    baseline, baseline_loss = accuracy(intact, Y), cross_entropy(intact, Y)
+    accuracies, losses = {}, {}
     for stage, block in blocks:
         layer = model.get_layer(f"bn{stage}{block}_branch2c")
         saved = layer.get_weights()
         try:
             remove_residual_branch(model, stage, block)
-            accuracies[f"{stage}{block}"] = accuracy(predict(X), Y)
+            probabilities = predict(X)
+            accuracies[f"{stage}{block}"] = accuracy(probabilities, Y)
+            losses[f"{stage}{block}"] = cross_entropy(probabilities, Y)
         finally:
             layer.set_weights(saved)
+    if with_loss:
+        return baseline, accuracies, baseline_loss, losses
     return baseline, accuracies
 
 
@@ -492,16 +512,78 @@ def grad_cam(model, X, layer_input_of="avg_pool", class_index=None):
     return maps, classes.numpy().astype(int), probabilities.numpy()
 
 
-def plot_grad_cam(images, maps, titles, title="Where the network looks (Grad-CAM)"):
+def cell_centres(model, layer_input_of="avg_pool", size=64):
+    """Where each position of Grad-CAM's activations looks, in the input picture.
+
+    Position i (along either axis) of the activations that feed ``layer_input_of`` is
+    computed from a region of the picture centred on pixel ``start + i * step`` (pixels
+    counted from 0). It follows the padding, kernel size and stride of every convolution
+    and pooling on the main path from the input (the shortcuts ``*_branch1`` see the same
+    centres). For the course's ResNet-50 on 64x64 pictures: stage 5 (2x2) start 2, step 32;
+    stage 4 (4x4) start 2, step 16. A plain resize would put them at 16 and 48, up to 14
+    pixels away.
+
+    Arguments: model -- the course's ResNet-50; layer_input_of -- as for ``grad_cam``;
+    size -- the picture's side in pixels.
+    Returns (start, step), floats in pixels. Raises ValueError when there is no such layer.
+    """
+    import math
+
+    import keras
+
+    start, step, n = 0.0, 1.0, size
+    for layer in model.layers:
+        if layer.name == layer_input_of:
+            return start, step
+        if layer.name.endswith("branch1"):
+            continue
+        if isinstance(layer, keras.layers.ZeroPadding2D):
+            before, after = layer.padding[0]
+            start, n = start - before * step, n + before + after
+        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D,
+                                keras.layers.AveragePooling2D)):
+            k = (layer.kernel_size if hasattr(layer, "kernel_size") else layer.pool_size)[0]
+            s = layer.strides[0]
+            if layer.padding == "same":
+                out = math.ceil(n / s)
+                pad = max((out - 1) * s + k - n, 0) // 2
+            else:
+                out, pad = (n - k) // s + 1, 0
+            start, step, n = start + ((k - 1) / 2 - pad) * step, step * s, out
+    raise ValueError(f"the model has no layer {layer_input_of!r}")
+
+
+def place_map(cam, start, step, size):
+    """Enlarge a Grad-CAM map to the picture, each value at the centre of the region its
+    position sees (``cell_centres``), bilinear in between and constant beyond the outer
+    centres.
+
+    Arguments: cam -- array (h, w); start, step -- from ``cell_centres``; size -- side of
+    the picture in pixels.
+    Returns float32 (size, size).
+    """
+    cam = np.asarray(cam, dtype=np.float64)
+    pixels = np.arange(size, dtype=np.float64)
+    rows = np.stack([np.interp(pixels, start + step * np.arange(cam.shape[1]), row)
+                     for row in cam])
+    return np.stack([np.interp(pixels, start + step * np.arange(cam.shape[0]), column)
+                     for column in rows.T], axis=1).astype(np.float32)
+
+
+def plot_grad_cam(images, maps, titles, title="Where the network looks (Grad-CAM)",
+                  centres=None):
     """Each image beside its Grad-CAM map laid over it, in one row.
 
     Arguments:
     images -- float images (m, H, W, 3) in [0, 1] (or uint8)
     maps -- m heat maps (h, w) in [0, 1], from :func:`grad_cam` (an array (m, h, w) or a
-            list of arrays of different sizes); each is enlarged to (H, W) with bilinear
-            interpolation
+            list of arrays of different sizes)
     titles -- m strings, one per image
     title -- the figure's title
+    centres -- (start, step) from :func:`cell_centres`, or a list of m of them, one per
+               map: each map value is placed at the centre of the region it sees
+               (:func:`place_map`). None stretches the map over the picture instead,
+               which places its values only approximately.
 
     Shows the figure (plt.show()); returns nothing.
     """
@@ -512,9 +594,14 @@ def plot_grad_cam(images, maps, titles, title="Where the network looks (Grad-CAM
     if images.dtype == np.uint8:
         images = images / 255.0
     m, height, width = images.shape[:3]
+    if centres is not None and np.ndim(centres) == 1:
+        centres = [centres] * m
     # Maps may differ in size (one per layer); each is enlarged on its own.
-    large = [tf.image.resize(np.asarray(h, dtype=np.float32)[..., None], (height, width),
-                             method="bilinear").numpy()[..., 0] for h in maps]
+    if centres is None:
+        large = [tf.image.resize(np.asarray(h, dtype=np.float32)[..., None], (height, width),
+                                 method="bilinear").numpy()[..., 0] for h in maps]
+    else:
+        large = [place_map(h, start, step, height) for h, (start, step) in zip(maps, centres)]
     fig, axes = plt.subplots(2, m, figsize=(2.3 * m, 5.2), squeeze=False)
     for i in range(m):
         axes[0, i].imshow(images[i])

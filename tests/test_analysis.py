@@ -190,3 +190,65 @@ def test_lesion_study_restores_the_layer_even_when_the_function_raises(resnet50)
         ra.lesion_study(resnet50, X, Y, breaks_then_raises)
     for a, b in zip(before, layer.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_lesion_study_measures_the_loss_too(resnet50):
+    rng = np.random.default_rng(2)
+    X = rng.uniform(0, 1, (4, 64, 64, 3)).astype(np.float32)
+    Y = np.eye(6, dtype=np.float32)[[0, 1, 2, 3]]
+    baseline, accs, baseline_loss, losses = ra.lesion_study(
+        resnet50, X, Y, remove_residual_branch, blocks=((2, "a"), (5, "c")), with_loss=True)
+    assert list(losses) == list(accs) == ["2a", "5c"]
+    p = resnet50.predict(X, verbose=0)
+    expected = float(keras.losses.CategoricalCrossentropy()(Y, p))
+    assert baseline_loss == pytest.approx(expected, rel=1e-4)
+    assert all(v > 0 for v in losses.values())
+
+
+def test_cross_entropy_of_certain_and_uniform_answers():
+    Y = np.eye(6)[[0, 3]]
+    assert ra.cross_entropy(Y, Y) == pytest.approx(0.0, abs=1e-6)
+    assert ra.cross_entropy(np.full((2, 6), 1 / 6), Y) == pytest.approx(np.log(6))
+
+
+@pytest.mark.parametrize("layer, start, step", [("avg_pool", 2.0, 32.0),
+                                                ("res5a_branch2a", 2.0, 16.0)])
+def test_grad_cam_cells_of_resnet50(resnet50, layer, start, step):
+    assert ra.cell_centres(resnet50, layer) == (start, step)
+
+
+def test_cell_centres_are_where_the_gradient_of_a_position_is_centred():
+    """On a small network whose receptive fields fit in the picture, the pixels that reach
+    one output position are centred where cell_centres says."""
+    import tensorflow as tf
+
+    L = keras.layers
+    x_in = keras.Input((96, 96, 1))
+    x = L.ZeroPadding2D(3)(x_in)
+    x = L.Conv2D(1, 7, strides=2, use_bias=False)(x)
+    x = L.AveragePooling2D(3, strides=2)(x)
+    before = L.Conv2D(1, 3, padding="same", use_bias=False)(x)
+    x = L.Conv2D(1, 1, strides=2, name="res3a_branch2a", use_bias=False)(before)
+    shortcut = L.Conv2D(1, 1, strides=2, name="res3a_branch1", use_bias=False)(before)
+    x = L.Conv2D(1, 3, padding="same", use_bias=False)(x)
+    x = L.Add()([x, shortcut])
+    out = L.Dense(1, name="target")(x)
+    model = keras.Model(x_in, out)
+    start, step = ra.cell_centres(model, "target", size=96)
+    head = keras.Model(model.inputs, model.get_layer("target").input)
+    for position in (2, 3):
+        image = tf.Variable(np.random.default_rng(0).uniform(0, 1, (1, 96, 96, 1)), dtype=tf.float32)
+        with tf.GradientTape() as tape:
+            score = head(image)[0, position, position, 0]
+        rows, cols = np.nonzero(np.abs(tape.gradient(score, image).numpy()[0, ..., 0]))
+        assert 0 < rows.min() and rows.max() < 95  # the whole region is inside the picture
+        assert (rows.min() + rows.max()) / 2 == pytest.approx(start + position * step)
+        assert (cols.min() + cols.max()) / 2 == pytest.approx(start + position * step)
+
+
+def test_place_map_puts_each_value_at_its_centre():
+    cam = np.zeros((2, 2))
+    cam[1, 1] = 1.0
+    big = ra.place_map(cam, 2.0, 32.0, 64)
+    assert big.shape == (64, 64) and big[34, 34] == 1.0 and big[2, 2] == 0.0
+    assert big[63, 63] == 1.0 and big[18, 18] == pytest.approx(0.25)  # flat beyond, bilinear between
