@@ -69,7 +69,8 @@ def test_mirrored_training_on_two_logical_cpus_writes_a_loadable_model(tmp_path)
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--data", str(data), "--subset", "64",
-         "--epochs", "1", "--strategy", "mirrored", "--cpu-devices", "2",
+         "--epochs", "1", "--renders", "6", "--render-val", "5",
+         "--strategy", "mirrored", "--cpu-devices", "2",
          "--out", str(out), "--verbose", "2"],
         capture_output=True, text=True, env=env, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -80,6 +81,9 @@ def test_mirrored_training_on_two_logical_cpus_writes_a_loadable_model(tmp_path)
     assert len(report["devices"]) == 2
     assert report["model_bytes"] <= 100 * 10**6
     assert report["reloaded_model_gives_same_predictions"]
+    assert report["data"]["train_renders"] == 6
+    assert report["data"]["validation"] == {"photos": 6, "renders": 4}  # even, for 2 devices
+    assert set(report["history"]) >= {"val_photos_accuracy", "val_renders_loss"}
     for name in ("REPORT.md", "learning_curves.png", "confusion_matrix.png"):
         assert (out / name).stat().st_size > 0, name
 

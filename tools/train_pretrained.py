@@ -43,11 +43,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # run as a script from a checkout without the install
-    sys.path.insert(0, str(REPO_ROOT))
+for _folder in (REPO_ROOT, REPO_ROOT / "tools"):  # a script run from a checkout
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
 MODEL_FILE = "resnet50_signs.keras"
 MAX_MODEL_BYTES = 100 * 10**6
+#: Variables AdamW's weight decay leaves alone (matched by name).
+NO_WEIGHT_DECAY = ["bias", "gamma", "beta"]
 
 
 def parse_args(argv=None):
@@ -56,11 +59,11 @@ def parse_args(argv=None):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--seed", type=int, default=0, help="seeds everything")
-    p.add_argument("--epochs", type=int, default=36, help="epochs of training")
+    p.add_argument("--epochs", type=int, default=28, help="epochs of training")
     p.add_argument("--batch-size", type=int, default=32, help="global batch size")
     p.add_argument("--learning-rate", type=float, default=1e-3,
                    help="peak learning rate, reached at the end of the warm-up")
-    p.add_argument("--warmup-epochs", type=float, default=2.0,
+    p.add_argument("--warmup-epochs", type=float, default=1.0,
                    help="epochs of linear warm-up from 0 to the peak learning rate")
     p.add_argument("--weight-decay", type=float, default=0.05,
                    help="AdamW's decoupled weight decay (not applied to biases, BN)")
@@ -69,7 +72,13 @@ def parse_args(argv=None):
                    help="batch-norm moving-average momentum while training (the saved "
                         "model keeps the reference's 0.99 in its configuration)")
     p.add_argument("--val-fraction", type=float, default=0.1,
-                   help="stratified share of the training set held out to pick the epoch")
+                   help="share of the training photos' persons held out (with the extra "
+                        "photos of signs_split.csv) to pick the epoch")
+    p.add_argument("--renders", type=int, default=1080,
+                   help="rendered pictures (signs_renderer) mixed into the training set; "
+                        "0 trains on the photos alone")
+    p.add_argument("--render-val", type=int, default=120,
+                   help="rendered pictures, never trained on, that validate across domains")
     p.add_argument("--subset", type=int, default=None,
                    help="train on the first N training images only (for quick tests)")
     p.add_argument("--data", type=Path, default=None,
@@ -107,6 +116,83 @@ def stratified_split(labels, fraction, seed):
         val.extend(idx[:n_val])
         train.extend(idx[n_val:])
     return np.sort(np.array(train, dtype=np.int64)), np.sort(np.array(val, dtype=np.int64))
+
+
+def person_split(rows, n_train, fraction, seed):
+    """(train, val) indices into the training file, holding out whole persons.
+
+    ``rows`` -- the rows of ``datasets/signs_split.csv`` (``tools/build_datasets.py``);
+    ``n_train`` -- images in the training file. A seeded ``fraction`` of the persons of the
+    training photos goes to validation, all their photos with them, so that validation
+    measures other people's hands, as the test set does.
+    """
+    person = np.full(n_train, -1, dtype=np.int64)
+    for row in rows:
+        if row["split"] == "train":
+            person[row["index"]] = row["person"]
+    if (person < 0).any():
+        raise SystemExit("signs_split.csv does not list every photo of train_signs.h5: "
+                         "rebuild both with `make datasets`.")
+    persons = np.unique(person)
+    rng = np.random.default_rng(seed)
+    held_out = rng.permutation(persons)[:int(round(fraction * len(persons)))]
+    is_val = np.isin(person, held_out)
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+
+
+def load_data(args):
+    """The images of every stage, as float32 in [0, 1] with one-hot labels.
+
+    Returns a dict: ``train`` (X, Y), the photos of the training file less the validation
+    persons, plus ``--renders`` rendered pictures; ``validation`` {domain: (X, Y)}, the
+    held-out persons' photos with the extra photos ("photos") and ``--render-val`` renders
+    never trained on ("renders"); ``test`` (X, Y), the test file, used once; ``counts``.
+    Without ``datasets/signs_split.csv`` (other SIGNS files) or with ``--subset``, the
+    validation photos are a stratified share of the training images instead.
+    """
+    import keras
+    import build_datasets
+    import resnets_utils
+    from signs_renderer.build import render_set
+
+    folder = Path(args.data) if args.data is not None else resnets_utils.DATASETS_DIR
+    X_orig, Y_orig, X_test_orig, Y_test_orig, classes = resnets_utils.load_dataset(folder)
+    labels = Y_orig.reshape(-1)
+    split_file = folder / build_datasets.SPLIT_FILE
+    extra_x, extra_y = [], []
+    if args.subset or not split_file.is_file():
+        labels, X_orig = labels[:args.subset], X_orig[:args.subset]
+        train_idx, val_idx = stratified_split(labels, args.val_fraction, args.seed)
+        grouping = "stratified share of the training images"
+    else:
+        rows = build_datasets.read_split_file(split_file)
+        train_idx, val_idx = person_split(rows, len(labels), args.val_fraction, args.seed)
+        for row in rows:
+            if row["split"] == "extra":
+                extra_x.append(build_datasets.load_photo(build_datasets.PHOTOS_DIR / row["file"]))
+                extra_y.append(row["label"])
+        grouping = "whole persons held out of the training photos, and the extra photos"
+
+    def scaled(x, y):
+        x = np.asarray(x, dtype=np.float32).reshape(-1, *X_orig.shape[1:]) / 255.0
+        return x, keras.utils.to_categorical(np.asarray(y), len(classes)).astype(np.float32)
+
+    X_tr, Y_tr = scaled(X_orig[train_idx], labels[train_idx])
+    photos_val = scaled(np.concatenate([X_orig[val_idx], np.reshape(extra_x, (-1, 64, 64, 3))]),
+                        np.concatenate([labels[val_idx], np.asarray(extra_y, dtype=np.int64)]))
+    validation = {"photos": photos_val}
+    n_photos = len(X_tr)
+    if args.renders:
+        X_r, Y_r = scaled(*render_set(args.seed, "train", args.renders))
+        X_tr, Y_tr = np.concatenate([X_tr, X_r]), np.concatenate([Y_tr, Y_r])
+    if args.render_val:
+        validation["renders"] = scaled(*render_set(args.seed, "test", args.render_val))
+    counts = {"train_photos": n_photos, "train_renders": len(X_tr) - n_photos,
+              "validation": {k: len(v[0]) for k, v in validation.items()},
+              "validation_photos": grouping, "test": len(X_test_orig)}
+    return {"train": (X_tr, Y_tr), "validation": validation,
+            "test": scaled(X_test_orig, Y_test_orig.reshape(-1)), "counts": counts,
+            "classes": classes, "folder": folder}
 
 
 # Augmentation ranges: small enough that every finger stays in the frame and visible.
@@ -202,10 +288,14 @@ def plot_learning_curves(history, best_epoch, learning_rates, path):
 
     epochs = np.arange(1, len(history["loss"]) + 1)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    domains = sorted({k[4:].rsplit("_", 1)[0] for k in history
+                      if k.startswith("val_") and k.count("_") >= 2})
     for ax, key, label in ((axes[0], "loss", "loss (cross-entropy, label-smoothed)"),
                            (axes[1], "accuracy", "accuracy")):
         ax.plot(epochs, history[key], "o-", ms=3, label="training (augmented)")
-        ax.plot(epochs, history["val_" + key], "s--", ms=3, label="validation")
+        for domain, style in zip(domains, ("s--", "^:")):
+            ax.plot(epochs, history[f"val_{domain}_{key}"], style, ms=3,
+                    label=f"validation {domain}")
         ax.axvline(best_epoch, color="grey", ls=":", label=f"best epoch ({best_epoch})")
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
@@ -296,17 +386,23 @@ def configure_devices(args):
 
 
 class EpochLogger:
-    """Keras callback factory: times each epoch, records the learning rate, keeps the best
-    weights in memory (best validation accuracy, ties broken by lower validation loss)."""
+    """Keras callback factory: times each epoch, records the learning rate, validates on
+    every domain and keeps the best weights in memory.
+
+    ``validation`` -- {domain: (X, Y one-hot)}. The best epoch has the highest accuracy on
+    its worst domain, ties broken by the lower mean validation loss over the domains
+    (label-smoothed, as in training).
+    """
 
     @staticmethod
-    def make(schedule, steps_per_epoch):
+    def make(schedule, steps_per_epoch, validation, loss, batch_size):
         import keras
 
         class _Logger(keras.callbacks.Callback):
             def __init__(self):
                 super().__init__()
                 self.epoch_seconds, self.learning_rates = [], []
+                self.domains = {name: {"loss": [], "accuracy": []} for name in validation}
                 self.best_key, self.best_epoch, self.best_weights = None, None, None
 
             def on_epoch_begin(self, epoch, logs=None):
@@ -315,7 +411,17 @@ class EpochLogger:
             def on_epoch_end(self, epoch, logs=None):
                 self.epoch_seconds.append(time.perf_counter() - self._t0)
                 self.learning_rates.append(float(schedule((epoch + 1) * steps_per_epoch)))
-                key = (logs["val_accuracy"], -logs["val_loss"])
+                for name, (X, Y) in validation.items():
+                    p = self.model.predict(X, batch_size=batch_size, verbose=0)
+                    self.domains[name]["loss"].append(float(loss(Y, p)))
+                    self.domains[name]["accuracy"].append(
+                        float((p.argmax(1) == Y.argmax(1)).mean()))
+                worst = min(d["accuracy"][-1] for d in self.domains.values())
+                mean_loss = float(np.mean([d["loss"][-1] for d in self.domains.values()]))
+                print("  validation: " + ", ".join(
+                    f"{name} accuracy {d['accuracy'][-1]:.3f} loss {d['loss'][-1]:.3f}"
+                    for name, d in self.domains.items()), flush=True)
+                key = (worst, -mean_loss)
                 if self.best_key is None or key > self.best_key:
                     self.best_key, self.best_epoch = key, epoch + 1
                     self.best_weights = self.model.get_weights()
@@ -358,6 +464,109 @@ def machine():
     return info
 
 
+def build_model(args, strategy, n_classes, total_steps, warmup_steps):
+    """The reference ResNet-50, zero-init residual, compiled with AdamW on the schedule.
+    Returns (model, schedule, loss)."""
+    import keras
+    import resnets_model
+
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0, decay_steps=max(1, total_steps - warmup_steps),
+        alpha=0.0, warmup_target=args.learning_rate, warmup_steps=warmup_steps)
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing)
+    with strategy.scope():
+        model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=n_classes)
+        prepare_for_training(model, args.bn_momentum)
+        optimizer = keras.optimizers.AdamW(learning_rate=schedule,
+                                           weight_decay=args.weight_decay)
+        optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
+        model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
+    return model, schedule, loss
+
+
+def fit_and_select(args, model, data, schedule, loss, steps_per_epoch, replicas):
+    """Train for ``args.epochs`` and return (the chosen epoch's weights, logger, history,
+    fit seconds)."""
+    import tensorflow as tf
+
+    X_tr, Y_tr = data["train"]
+    train_ds = training_dataset(X_tr, Y_tr, args.batch_size, args.epochs, args.seed, replicas)
+    logger = EpochLogger.make(schedule, steps_per_epoch, data["validation"], loss,
+                              args.batch_size)
+    X_val, Y_val = data["validation"]["photos"]
+    val_ds = tf.data.Dataset.from_tensor_slices((X_val, Y_val)).batch(args.batch_size)
+    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
+    t_fit = time.perf_counter()
+    history = model.fit(train_ds, epochs=args.epochs, steps_per_epoch=steps_per_epoch,
+                        validation_data=val_ds, callbacks=[logger], verbose=verbose)
+    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    for name, values in logger.domains.items():
+        hist[f"val_{name}_loss"], hist[f"val_{name}_accuracy"] = values["loss"], values["accuracy"]
+    return logger, hist, time.perf_counter() - t_fit
+
+
+def evaluate(weights, data, n_classes, batch_size, out):
+    """The chosen weights in a fresh uncompiled model, tested once, saved and reloaded.
+    Returns (model, a dict of test results)."""
+    import keras
+    import resnets_model
+
+    keras.backend.clear_session()
+    final = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=n_classes)
+    final.set_weights(weights)
+    X_test, Y_test = data["test"]
+    y_test = Y_test.argmax(axis=1)
+    probabilities = final.predict(X_test, batch_size=batch_size, verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(confusion, (y_test, predicted), 1)
+    out.mkdir(parents=True, exist_ok=True)
+    model_path = out / MODEL_FILE
+    final.save(model_path)
+    reloaded = keras.models.load_model(model_path)  # safe mode, as a learner loads it
+    again = reloaded.predict(X_test, batch_size=batch_size, verbose=0).argmax(axis=1)
+    return final, {
+        "test_accuracy": float((predicted == y_test).mean()),
+        "test_loss": float(keras.losses.CategoricalCrossentropy()(Y_test, probabilities)),
+        "confusion": confusion, "model_path": model_path,
+        "model_bytes": model_path.stat().st_size,
+        "reload_matches": bool(np.array_equal(again, predicted)),
+    }
+
+
+def recipe(args, steps_per_epoch, warmup_steps, counts):
+    """The recipe as run, written from the arguments and constants the code used."""
+    renders = (f" and {counts['train_renders']} rendered pictures (signs_renderer, seed "
+               f"{args.seed})" if counts["train_renders"] else "")
+    return {
+        "model": "resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6), "
+                 "inputs scaled to [0, 1]",
+        "training_data": f"{counts['train_photos']} photos{renders}",
+        "validation": f"{', '.join(f'{n} {k}' for k, n in counts['validation'].items())} "
+                      f"({counts['validation_photos']}"
+                      + ("; renders never trained on" if "renders" in counts["validation"]
+                         else "") + "); the epoch with the best accuracy on its worst "
+                      "domain (ties: lower mean validation loss) is kept; test set used "
+                      "once at the end",
+        "batch_size": args.batch_size,
+        "steps_per_epoch": steps_per_epoch,
+        "optimizer": f"AdamW, weight decay {args.weight_decay} (decoupled; not on "
+                     f"{', '.join(NO_WEIGHT_DECAY)})",
+        "learning_rate": f"linear warm-up 0 -> {args.learning_rate} over "
+                         f"{args.warmup_epochs:g} epochs ({warmup_steps} steps), then "
+                         "cosine decay to 0 at the last step",
+        "loss": f"categorical cross-entropy, label smoothing {args.label_smoothing}",
+        "initialisation": "the reference's (glorot_uniform(seed=0)), except gamma = 0 in "
+                          "the last batch norm of every residual branch "
+                          "(bn*_branch2c, 'zero-init residual')",
+        "batch_norm_momentum": f"{args.bn_momentum} while training",
+        "augmentation": AUGMENTATION,
+        "determinism": "keras.utils.set_random_seed(seed), "
+                       "tf.config.experimental.enable_op_determinism(), stateless "
+                       "random augmentation seeded by (seed, epoch, image)",
+    }
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.replot:
@@ -368,99 +577,48 @@ def main(argv=None):
 
     import tensorflow as tf
     strategy, devices = configure_devices(args)  # before any op
-
     import keras
-    import resnets_model
-    import resnets_utils
 
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
 
+    # Data
     data_sha256 = dataset_hashes(args.data)  # of the files as they are read now
-    X_train_orig, Y_train_orig, X_test_orig, Y_test_orig, classes = (
-        resnets_utils.load_dataset(args.data))
-    n_classes = len(classes)
-    labels = Y_train_orig.reshape(-1)
-    if args.subset:
-        X_train_orig, labels = X_train_orig[:args.subset], labels[:args.subset]
-    train_idx, val_idx = stratified_split(labels, args.val_fraction, args.seed)
+    data = load_data(args)
+    n_classes = len(data["classes"])
     replicas = strategy.num_replicas_in_sync
-    if replicas > 1:
-        # Keras 3.15 under a tf.distribute strategy fails on a batch that splits unevenly
-        # over the devices at the start of fit/evaluate, and on a replica left with no
-        # image: every batch must hold a multiple of the device count.
-        if args.batch_size % replicas:
-            raise SystemExit(f"--batch-size {args.batch_size} must be a multiple of the "
-                             f"{replicas} devices")
-        extra = len(val_idx) % replicas
-        if extra:
-            train_idx = np.sort(np.concatenate([train_idx, val_idx[-extra:]]))
-            val_idx = val_idx[:-extra]
-    X = X_train_orig.astype(np.float32) / 255.0
-    Y = keras.utils.to_categorical(labels, n_classes).astype(np.float32)
-    X_test = X_test_orig.astype(np.float32) / 255.0
-    y_test = Y_test_orig.reshape(-1)
-    Y_test = keras.utils.to_categorical(y_test, n_classes).astype(np.float32)
-    X_tr, Y_tr, X_val, Y_val = X[train_idx], Y[train_idx], X[val_idx], Y[val_idx]
-    print(f"SIGNS: {len(X_tr)} training, {len(X_val)} validation (stratified "
-          f"{args.val_fraction:.0%} of the training set), {len(X_test)} test images; "
+    if replicas > 1 and args.batch_size % replicas:
+        # Keras 3.15 under a tf.distribute strategy fails on a batch that splits unevenly.
+        raise SystemExit(f"--batch-size {args.batch_size} must be a multiple of the "
+                         f"{replicas} devices")
+    if replicas > 1:  # and every validation set a multiple of the device count
+        data["validation"] = {k: (x[:len(x) - len(x) % replicas], y[:len(y) - len(y) % replicas])
+                              for k, (x, y) in data["validation"].items()}
+        data["counts"]["validation"] = {k: len(v[0]) for k, v in data["validation"].items()}
+    counts = data["counts"]
+    print(f"SIGNS: {counts['train_photos']} training photos and {counts['train_renders']} "
+          f"renders; validation {counts['validation']}; {counts['test']} test photos; "
           f"strategy {args.strategy} on {devices}", flush=True)
 
-    steps_per_epoch = math.ceil(epoch_size(len(X_tr), args.batch_size, replicas)
+    # Model
+    steps_per_epoch = math.ceil(epoch_size(len(data["train"][0]), args.batch_size, replicas)
                                 / args.batch_size)
     total_steps = steps_per_epoch * args.epochs
     warmup_steps = int(round(args.warmup_epochs * steps_per_epoch))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0, decay_steps=max(1, total_steps - warmup_steps),
-        alpha=0.0, warmup_target=args.learning_rate, warmup_steps=warmup_steps)
+    model, schedule, loss = build_model(args, strategy, n_classes, total_steps, warmup_steps)
 
-    with strategy.scope():
-        model = resnets_model.ResNet50(input_shape=X.shape[1:], classes=n_classes)
-        prepare_for_training(model, args.bn_momentum)
-        optimizer = keras.optimizers.AdamW(learning_rate=schedule,
-                                           weight_decay=args.weight_decay)
-        optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
-        model.compile(
-            optimizer=optimizer,
-            loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
-            metrics=["accuracy"])
+    # Fit and select
+    logger, hist, fit_seconds = fit_and_select(args, model, data, schedule, loss,
+                                               steps_per_epoch, replicas)
 
-    train_ds = training_dataset(X_tr, Y_tr, args.batch_size, args.epochs, args.seed,
-                                replicas)
-    val_ds = tf.data.Dataset.from_tensor_slices((X_val, Y_val)).batch(args.batch_size)
-    logger = EpochLogger.make(schedule, steps_per_epoch)
-    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
-    t_fit = time.perf_counter()
-    history = model.fit(train_ds, epochs=args.epochs, steps_per_epoch=steps_per_epoch,
-                        validation_data=val_ds, callbacks=[logger], verbose=verbose)
-    fit_seconds = time.perf_counter() - t_fit
+    # Evaluate, once
+    final, test = evaluate(logger.best_weights, data, n_classes, args.batch_size, args.out)
 
-    # The chosen epoch's weights, in a fresh uncompiled model: no optimizer state in the file.
-    keras.backend.clear_session()
-    final = resnets_model.ResNet50(input_shape=X.shape[1:], classes=n_classes)
-    final.set_weights(logger.best_weights)
-
-    # The test set, once.
-    probabilities = final.predict(X_test, batch_size=args.batch_size, verbose=0)
-    predicted = probabilities.argmax(axis=1)
-    test_accuracy = float((predicted == y_test).mean())
-    test_loss = float(keras.losses.CategoricalCrossentropy()(Y_test, probabilities))
-    confusion = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(confusion, (y_test, predicted), 1)
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    model_path = args.out / MODEL_FILE
-    final.save(model_path)
-    size = model_path.stat().st_size
-    reloaded = keras.models.load_model(model_path)  # safe mode, as a learner loads it
-    reloaded_predicted = reloaded.predict(X_test, batch_size=args.batch_size, verbose=0)
-    reload_matches = bool(np.array_equal(reloaded_predicted.argmax(axis=1), predicted))
-
-    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    # Report
     plot_learning_curves(hist, logger.best_epoch, logger.learning_rates,
                          args.out / "learning_curves.png")
-    plot_confusion_matrix(confusion, test_accuracy, args.out / "confusion_matrix.png")
-
+    plot_confusion_matrix(test["confusion"], test["test_accuracy"],
+                          args.out / "confusion_matrix.png")
     wall = time.perf_counter() - t_start
     times = os.times()  # this process's CPU time, on every OS (resource is POSIX only)
     cpu_seconds = times.user + times.system
@@ -470,16 +628,16 @@ def main(argv=None):
         argv if argv is not None else sys.argv[1:])
     report = {
         "model_file": MODEL_FILE,
-        "model_bytes": size,
+        "model_bytes": test["model_bytes"],
         "parameters": int(final.count_params()),
-        "test_accuracy": round(test_accuracy, 4),
-        "test_loss": round(test_loss, 4),
-        "test_images": int(len(X_test)),
-        "confusion_matrix": confusion.tolist(),
+        "test_accuracy": round(test["test_accuracy"], 4),
+        "test_loss": round(test["test_loss"], 4),
+        "test_images": counts["test"],
+        "confusion_matrix": test["confusion"].tolist(),
         "best_epoch": logger.best_epoch,
-        "best_val_accuracy": round(float(logger.best_key[0]), 4),
-        "best_val_loss": round(float(-logger.best_key[1]), 4),
-        "reloaded_model_gives_same_predictions": reload_matches,
+        "best_val_worst_domain_accuracy": round(float(logger.best_key[0]), 4),
+        "best_val_mean_loss": round(float(-logger.best_key[1]), 4),
+        "reloaded_model_gives_same_predictions": test["reload_matches"],
         "epochs": args.epochs,
         "seconds_per_epoch": [round(s, 1) for s in logger.epoch_seconds],
         "median_seconds_per_epoch": round(float(np.median(logger.epoch_seconds)), 1),
@@ -494,47 +652,24 @@ def main(argv=None):
         "devices": devices,
         "versions": versions(),
         "machine": info,
-        "data": {"files_sha256": data_sha256,
-                 "train": int(len(X_tr)), "validation": int(len(X_val)),
-                 "test": int(len(X_test)), "subset": args.subset},
-        "recipe": {
-            "model": "resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6), "
-                     "inputs scaled to [0, 1]",
-            "validation": f"stratified {args.val_fraction:.0%} of the training set; the "
-                          "epoch with the best validation accuracy (ties: lower "
-                          "validation loss) is kept; test set used once at the end",
-            "batch_size": args.batch_size,
-            "steps_per_epoch": steps_per_epoch,
-            "optimizer": f"AdamW, weight decay {args.weight_decay} (decoupled; not on "
-                         "biases, batch-norm gamma and beta)",
-            "learning_rate": f"linear warm-up 0 -> {args.learning_rate} over "
-                             f"{args.warmup_epochs:g} epochs ({warmup_steps} steps), then "
-                             "cosine decay to 0 at the last step",
-            "loss": f"categorical cross-entropy, label smoothing {args.label_smoothing}",
-            "initialisation": "the reference's (glorot_uniform(seed=0)), except gamma = 0 in "
-                              "the last batch norm of every residual branch "
-                              "(bn*_branch2c, 'zero-init residual')",
-            "batch_norm_momentum": f"{args.bn_momentum} while training",
-            "augmentation": AUGMENTATION,
-            "determinism": "keras.utils.set_random_seed(seed), "
-                           "tf.config.experimental.enable_op_determinism(), stateless "
-                           "random augmentation seeded by (seed, epoch, image)",
-        },
+        "data": {"files_sha256": data_sha256, **counts, "subset": args.subset},
+        "recipe": recipe(args, steps_per_epoch, warmup_steps, counts),
         "history": {k: [round(v, 4) for v in vals] for k, vals in hist.items()},
         "learning_rate_at_epoch_end": [float(f"{lr:.3g}") for lr in logger.learning_rates],
     }
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / "REPORT.md").write_text(markdown_report(report))
-    print(f"\nTest accuracy {test_accuracy:.4f}, test loss {test_loss:.4f} "
+    size = test["model_bytes"]
+    print(f"\nTest accuracy {test['test_accuracy']:.4f}, test loss {test['test_loss']:.4f} "
           f"(best epoch {logger.best_epoch}/{args.epochs}); "
           f"{np.median(logger.epoch_seconds):.1f} s per epoch, wall time {wall / 60:.1f} min")
-    print(f"Wrote {model_path} ({size / 1e6:.1f} MB), {args.out / 'REPORT.md'}, "
+    print(f"Wrote {test['model_path']} ({size / 1e6:.1f} MB), {args.out / 'REPORT.md'}, "
           f"{args.out / 'report.json'}, learning_curves.png, confusion_matrix.png")
     if size > MAX_MODEL_BYTES:
         print(f"ERROR: the model file is {size / 1e6:.1f} MB, over the "
               f"{MAX_MODEL_BYTES / 1e6:.0f} MB limit", file=sys.stderr)
         return 1
-    if not reload_matches:
+    if not test["reload_matches"]:
         print("ERROR: the reloaded model predicts differently", file=sys.stderr)
         return 1
     return 0
@@ -567,11 +702,14 @@ def markdown_report(r):
                      for i, row in zip(classes, r["confusion_matrix"]))
     aug = "; ".join(f"{k.replace('_', ' ')}: {val}" for k, val in rec["augmentation"].items())
     hist = r["history"]
+    domains = list(r["data"]["validation"])
     epochs_table = "\n".join(
         f"| {e + 1} | {hist['loss'][e]:.3f} | {hist['accuracy'][e]:.3f} | "
-        f"{hist['val_loss'][e]:.3f} | {hist['val_accuracy'][e]:.3f} | "
-        f"{r['learning_rate_at_epoch_end'][e]:.2e} | {r['seconds_per_epoch'][e]:.0f} |"
+        + "".join(f"{hist[f'val_{d}_loss'][e]:.3f} | {hist[f'val_{d}_accuracy'][e]:.3f} | "
+                  for d in domains)
+        + f"{r['learning_rate_at_epoch_end'][e]:.2e} | {r['seconds_per_epoch'][e]:.0f} |"
         for e in range(len(hist["loss"])))
+    val_header = "".join(f"val loss {d} | val accuracy {d} | " for d in domains)
     return f"""# Pretrained ResNet-50 for SIGNS: training report
 
 Written by `{r['command']}` on {r['started']}.
@@ -580,7 +718,7 @@ Written by `{r['command']}` on {r['started']}.
 |---|---|
 | **test accuracy** | **{r['test_accuracy']:.2%}** ({r['test_images']} images) |
 | test loss (cross-entropy) | {r['test_loss']:.4f} |
-| chosen epoch | {r['best_epoch']} of {r['epochs']} (validation accuracy {r['best_val_accuracy']:.2%}, label-smoothed loss {r['best_val_loss']:.4f}) |
+| chosen epoch | {r['best_epoch']} of {r['epochs']} (validation accuracy on the worst domain {r['best_val_worst_domain_accuracy']:.2%}, mean label-smoothed loss {r['best_val_mean_loss']:.4f}) |
 | time per epoch | median {r['median_seconds_per_epoch']:.1f} s, fastest {min(r['seconds_per_epoch']):.1f} s |
 | training time (fit) | {r['fit_seconds'] / 60:.1f} min |
 | wall time (all) | {r['wall_seconds'] / 60:.1f} min |
@@ -591,7 +729,7 @@ Written by `{r['command']}` on {r['started']}.
 | strategy | {r['strategy']} on {', '.join(r['devices'])} |
 | versions | Python {v['python']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, NumPy {v['numpy']} |
 | machine | {machine_text(mach)}, {mach['cpu_count']} CPU cores; load average at start {mach.get('load_average_at_start')}, at end {mach.get('load_average_at_end')} |
-| data | {r['data']['train']} training, {r['data']['validation']} validation, {r['data']['test']} test images; SHA-256 {', '.join(f"{k} {v[:12]}" for k, v in r['data']['files_sha256'].items())} |
+| data | {r['data']['train_photos']} training photos and {r['data']['train_renders']} renders, validation {', '.join(f'{n} {k}' for k, n in r['data']['validation'].items())}, {r['data']['test']} test photos; SHA-256 {', '.join(f"{k} {v[:12]}" for k, v in r['data']['files_sha256'].items())} |
 
 The load average counts every process on the machine: above the number of cores, other
 work shared the CPU and the times above are longer than on a quiet machine.
@@ -599,6 +737,7 @@ work shared the CPU and the times above are longer than on a quiet machine.
 ## Recipe
 
 - Model: {rec['model']}.
+- Training data: {rec['training_data']}.
 - Validation: {rec['validation']}.
 - Batch size {rec['batch_size']}, {rec['steps_per_epoch']} steps per epoch.
 - Optimizer: {rec['optimizer']}.
@@ -621,8 +760,8 @@ work shared the CPU and the times above are longer than on a quiet machine.
 
 ![learning curves](learning_curves.png)
 
-| epoch | loss | accuracy | val loss | val accuracy | learning rate | seconds |
-|---|---|---|---|---|---|---|
+| epoch | loss | accuracy | {val_header}learning rate | seconds |
+|---|---|---|{'---|---|' * len(domains)}---|---|
 {epochs_table}
 
 Training loss and accuracy are measured on augmented images with label smoothing, so the
