@@ -231,6 +231,9 @@ def grade_notebook(path, course, limits=None, forbidden=()):
         if refusal:
             _fail(result, refusal, FLAG_REFUSED)
             continue
+        if source_checks.as_given(source, course.references[exercise]):
+            _fail(result, not_written(exercise))  # the same verdict as its check cell's
+            continue
         if source_checks.function_source(source, exercise) is None and \
                 not re.search(rf"^{exercise}\s*=", source, re.MULTILINE):
             _fail(result, f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' "
@@ -472,7 +475,10 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
                 "KERAS_HOME": str(work / ".keras"), "TMPDIR": str(work / "tmp"),
                 "TEMP": str(work / "tmp"), "TMP": str(work / "tmp"),
                 "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1",
-                "TF_CPP_MIN_LOG_LEVEL": "2"})
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                # The kernel runs on the CPU: the models are small, and CUDA needs more
+                # address space than the memory limit leaves.
+                "CUDA_VISIBLE_DEVICES": ""})
     command = [sys.executable, "-m", "resnets_graders.kernel", str(folder / "job.json")]
     started = time.monotonic()
     with open(folder / "kernel.log", "wb") as log:

@@ -92,6 +92,11 @@ def _realpath(path, cwd, _lstat=os.lstat, _readlink=os.readlink, _str=str,
     return "/" + "/".join(done)
 
 
+def _windows_path(path, cwd):
+    """Where ``path`` leads on Windows, case folded (the audit hook's resolver there)."""
+    return os.path.normcase(os.path.realpath(os.path.join(cwd, path)))
+
+
 def fingerprint(line):
     """The hash by which the kernel recognises a line of reference code it must not compile
     (the lines themselves never reach the kernel): sha256 of the stripped line."""
@@ -107,15 +112,17 @@ def install_guard(work, forbidden, report_path, references=()):
     many of them in one source make compiling it a copy of the reference.
     """
     report_fd = os.open(report_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    work = _realpath(str(work), os.getcwd()).rstrip("/")
-    forbidden = tuple(_realpath(str(f), os.getcwd()).rstrip("/") for f in forbidden)
-    writable = (work, "/dev/null")
+    resolve = _realpath if os.name == "posix" else _windows_path
+    sep = "/" if os.name == "posix" else "\\"
+    work = resolve(str(work), os.getcwd()).rstrip(sep)
+    forbidden = tuple(resolve(str(f), os.getcwd()).rstrip(sep) for f in forbidden)
+    writable = (work, resolve(os.devnull, os.getcwd()))
     flags_writing = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     own_pid = os.getpid()
 
     def under(path, roots):
         for root in roots:
-            if path == root or path.startswith(root + "/"):
+            if path == root or path.startswith(root + sep):
                 return True
         return False
 
@@ -128,7 +135,7 @@ def install_guard(work, forbidden, report_path, references=()):
         raise _PermissionError(f"grading does not allow a solution to {what}")
 
     def as_path(value, _isinstance=isinstance, _str=str, _bytes=bytes, _fspath=os.fspath,
-                _getcwd=os.getcwd, _realpath=_realpath):
+                _getcwd=os.getcwd, _realpath=resolve):
         if _isinstance(value, int) or value is None:
             return None
         try:
@@ -276,7 +283,11 @@ def main(argv=None):
     def guard():
         for exercise in job["exercises"]:
             _neutralise(exercise)
-        linecache.clearcache()  # no reference source left in memory
+        linecache.clearcache()  # no reference source left in memory; the cells' own in
+        for index, cell in enumerate(job["cells"]):
+            name = f"<cell {cell.get('exercise') or index}>"
+            lines = cell["source"].splitlines(keepends=True)
+            linecache.cache[name] = (len(cell["source"]), None, lines, name)
         install_guard(job["work"], job["forbidden"], job["report"], job.get("references", ()))
 
     for cell, (code, error) in zip(job["cells"], compiled):

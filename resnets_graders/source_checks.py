@@ -35,13 +35,15 @@ DYNAMIC_ATTRIBUTES = ("modules", "__globals__", "__code__", "__closure__", "__bu
                       "cr_frame", "_getframe", "system", "popen", "read_text", "read_bytes",
                       "import_module", "exec_module", "load_module", "spec_from_file_location",
                       "run_path", "run_module", "__import__", "__dict__", "co_code",
-                      "__self__", "__class__", "__base__", "__getattribute__", "__reduce__",
+                      "__self__", "__base__", "__getattribute__", "__reduce__",
                       "__reduce_ex__", "run_cell", "run_cell_magic", "run_code", "ex", "ev",
                       "safe_execfile", "getoutput", "gfile", "GFile", "read_file", "fromfile",
                       "loadtxt", "genfromtxt", "attrgetter", "methodcaller", "load_op_library",
                       "load_library")
-# Built-in functions that take an attribute's name: only a literal name is accepted.
+# Built-in functions that take an attribute's name: none of the names above is accepted,
+# and setattr and delattr (which patch) take only a literal name.
 NAMED_ACCESS = ("getattr", "setattr", "delattr", "hasattr")
+LITERAL_ONLY = ("setattr", "delattr")
 
 
 def python_source(source):
@@ -87,10 +89,11 @@ def refusal(exercise, source):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                 node.func.id in NAMED_ACCESS and len(node.args) >= 2:
             name = node.args[1]
-            if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+            literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
+            if not literal and node.func.id in LITERAL_ONLY:
                 return _refused(exercise, f"{node.func.id}() with a name computed at run "
                                           "time", "calls")
-            if name.value in DYNAMIC_ATTRIBUTES or name.value in DYNAMIC_NAMES:
+            if literal and (name.value in DYNAMIC_ATTRIBUTES or name.value in DYNAMIC_NAMES):
                 return _refused(exercise, f"{node.func.id}(..., {name.value!r})", "calls")
         if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
             return _refused(exercise, f"`{node.id}`", "uses")
@@ -124,6 +127,26 @@ def same_as_reference(source, reference_source, name):
     are set aside."""
     mine, reference = function_source(source, name), function_source(reference_source, name)
     return mine is not None and mine == reference
+
+
+def as_given(source, reference_source):
+    """Whether the solution cell ``source`` is still the cell learners were given: the
+    reference with each solution region replaced by ``raise NotImplementedError()``
+    (comments and spacing aside). Such an exercise is not written; nothing need run."""
+    given, indent = [], None
+    for line in reference_source.splitlines():
+        stripped = line.strip()
+        if stripped == "### BEGIN SOLUTION" and indent is None:
+            indent = line[:len(line) - len(line.lstrip())]
+            given.append(indent + "raise NotImplementedError()")
+        elif stripped == "### END SOLUTION":
+            indent = None
+        elif indent is None:
+            given.append(line)
+    try:
+        return ast.dump(ast.parse(source)) == ast.dump(ast.parse("\n".join(given)))
+    except SyntaxError:
+        return False
 
 
 def _normalised(function):

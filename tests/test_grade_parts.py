@@ -57,13 +57,25 @@ REFUSED = {
     "f = open(path)": "uses `open`",
     "x = sys.modules": "uses `.modules`",
     "g = identity_block.__globals__": "uses `.__globals__`",
-    "e = getattr(print, '__se' + 'lf__')": "calls getattr() with a name computed",
+    "setattr(numpy, 'all' + 'close', mine)": "calls setattr() with a name computed",
     "e = getattr(print, '__self__')": "calls getattr(..., '__self__')",
     "t = tf.io.gfile.GFile(path).read()": "uses `.GFile`",
     "text = 'notebooks/solutions/02_identity_block.ipynb'": "names 'solutions'",
     "get_ipython().run_cell(code)": "uses `.run_cell`",
     "from . import x": "a relative import",
 }
+
+
+ACCEPTED = ("names = [layer.__class__.__name__ for layer in model.layers]",
+            "kernel = getattr(layer, attribute, None)",
+            "import os\nimport tensorflow as tf\nfrom keras import layers",
+            "%time x = 1")
+
+
+@pytest.mark.parametrize("line", ACCEPTED)
+def test_ordinary_code_is_accepted(line):
+    source = f"# GRADED FUNCTION: identity_block\n\n{line}\n"
+    assert source_checks.refusal("identity_block", source_checks.python_source(source)) is None
 
 
 @pytest.mark.parametrize("line", REFUSED)
@@ -203,3 +215,17 @@ def test_a_failing_check_shows_the_message_alone():
     assert len(shown) == 1, result.stdout
     assert shown[0].startswith("AssertionError: Exercise identity_block")
     assert "resnets_graders" not in result.stdout and "Traceback" not in result.stdout
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_an_exercise_as_given_is_known_unwritten_without_running(path):
+    course = grading.read_course_notebook(path.name)
+    learners = nbformat.read(g.REPO_ROOT / "notebooks" / path.name, as_version=4)
+    for exercise in course.exercises:
+        given = next(c.source for c in learners.cells
+                     if c.source.startswith(f"# GRADED FUNCTION: {exercise}"))
+        reference = course.references[exercise]
+        assert source_checks.as_given(given, reference)
+        assert source_checks.as_given(given + "\n# a comment of my own\n", reference)
+        assert not source_checks.as_given(g.without_fences(reference), reference)
+        assert not source_checks.as_given(given + "\nx = 1\n", reference)
