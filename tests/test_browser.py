@@ -565,3 +565,72 @@ def test_make_grade_passes_on_the_saved_notebook(lab, learner):
     assert grading.returncode == 0, report
     assert "All exercises pass in 1 notebook(s)." in report, report
     assert str((lab.notebooks / learner.name).resolve()) in report, report
+
+
+def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
+    """Notebook 04's upload button, in the page: the sample photo's answer shows at once;
+    a real photo chosen with the button gets its own answer, the model's; the saved
+    notebook holds neither the photo nor the widgets' state."""
+    import base64
+
+    import keras
+    import numpy as np
+
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
+    import build_datasets
+
+    import resnets_utils
+
+    row = next(r for r in build_datasets.read_split_file(
+        REPO_ROOT / "datasets" / build_datasets.SPLIT_FILE)
+        if r["split"] == "extra" and r["label"] == 5)
+    photo = tmp_path / Path(row["file"]).name
+    shutil.copy(build_datasets.PHOTOS_DIR / row["file"], photo)
+    model = keras.models.load_model(resnets_utils.PRETRAINED_MODEL_PATH)
+    expected = int(np.argmax(model.predict(resnets_utils.load_image(photo)[1], verbose=0)))
+
+    name = "upload_check.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(
+            "import keras\nimport resnets_utils\n\nresnets_utils.setup_notebook()\n"
+            "pretrained = keras.models.load_model(resnets_utils.PRETRAINED_MODEL_PATH)"),
+        nbformat.v4.new_code_cell("resnets_utils.photo_upload(pretrained)"),
+    ], metadata={"kernelspec": {"name": course.KERNEL_NAME, "language": "python",
+                                "display_name": course.KERNEL_DISPLAY_NAME}})
+    nbformat.write(nb, lab.notebooks / name)
+    page = lab.page
+    try:
+        page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path})",
+                      name)
+        page.wait_for_function(
+            "path => { const w = window.jupyterapp.shell.currentWidget; return w && w.context"
+            " && w.context.path === path && w.sessionContext.session"
+            " && w.sessionContext.session.kernel; }", arg=name)
+        cell(page, 0).locator(".jp-InputPrompt").click()
+        page.keyboard.press("Escape")
+        states = run_and_wait(page, name, 0, 1, timeout=180)
+        assert not any(s[3] for s in states), output_text(page, 0) + output_text(page, 1)
+        answer = cell(page, 1).locator(".jp-Cell-outputArea")
+        answer.get_by_text("(the course's sample photo): predicted sign").wait_for(timeout=60_000)
+        assert answer.locator("img").count() >= 1  # the photo, the 64x64 input, the bars
+
+        # The button opens the browser's file chooser, as a learner's click does.
+        with page.expect_file_chooser() as chooser:
+            cell(page, 1).get_by_role("button", name="Upload a photo").click()
+        chooser.value.set_files(str(photo))
+        answer.get_by_text(f"{photo.name}: predicted sign").wait_for(timeout=60_000)
+        assert f"{photo.name}: predicted sign {expected}" in answer.inner_text()
+        screenshot(page, 1, "upload.png", end=True)
+
+        page.keyboard.press("Control+s")
+        page.wait_for_function(
+            "path => !Array.from(window.jupyterapp.shell.widgets('main'))"
+            ".find(w => w.context && w.context.path === path).context.model.dirty", arg=name)
+        saved_text = (lab.notebooks / name).read_text()
+        for piece in (base64.b64encode(photo.read_bytes()[:3000]).decode()[:400],
+                      photo.name, "widget-state"):
+            assert piece not in saved_text, f"the saved notebook holds {piece[:40]!r}"
+        js(page, "await panel.sessionContext.shutdown(); panel.close();", name)
+    except Exception:
+        screenshot(page, None, "upload.failed.png")
+        raise
