@@ -240,6 +240,9 @@ def course_environment():
     """os.environ plus what every kernel and test of the course runs with."""
     env = dict(os.environ)
     env.update(COURSE_ENV)
+    # TensorFlow's C++ start-up lines hidden from its first import on, in every kernel and
+    # test (export TF_CPP_MIN_LOG_LEVEL=0 to see them); resnets_utils no longer sets it.
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env["JUPYTER_PREFER_ENV_PATH"] = "1"  # the kernel and settings of .venv/ come first
     return env
 

@@ -5,19 +5,25 @@ labels shaped (1, m), and ``convert_to_one_hot(Y, C)`` returns shape (C, m), so 
 original ``train_signs.h5`` and ``test_signs.h5`` work unchanged when dropped into
 ``datasets/``. Every notebook calls ``setup_notebook()`` in its Setup cell.
 
-TensorFlow is imported only by the functions that need it, after this module has asked it
-to keep its start-up log lines to itself.
+Importing this module sets no environment variable, raises nothing and needs neither
+TensorFlow nor Keras, so a tool or a test that only wants a path (``REPO_ROOT``,
+``DATASETS_DIR``, ...) can import it anywhere. The kernel's checks (``check_environment``)
+run in ``setup_notebook()``, and also when this process first imports Keras or TensorFlow
+after this module: the notebooks' Setup cells import Keras before they call
+``setup_notebook()``, and must still say "not the course's kernel" and keep TensorFlow's
+start-up lines hidden. Only the functions that need TensorFlow import it.
 """
 
 import os
 import random
 import shutil
 import socket
+import sys
+from importlib import metadata
 from pathlib import Path
 
-# Before TensorFlow is first imported: hide its C++ start-up lines (export the variable
-# with a lower level to see them again).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import h5py
+import numpy as np
 
 TENSORFLOW_VERSION = "2.21"
 COURSE_KERNEL = "Residual Networks (TF 2.21)"
@@ -26,6 +32,11 @@ KERNEL_HELP = (
     f"> '{COURSE_KERNEL}', or start JupyterLab from the course's folder with `make lab` (or "
     f"`python course.py lab`), which selects it."
 )
+# Set by check_environment() where unset: Keras on TensorFlow, whatever ~/.keras/keras.json
+# says, and TensorFlow's C++ start-up lines hidden (export a lower level to see them). The
+# course's kernel and test runs get the same from course.py's COURSE_ENV, before anything
+# is imported.
+COURSE_ENVIRONMENT = {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
 class CourseEnvironmentError(RuntimeError):
@@ -33,19 +44,16 @@ class CourseEnvironmentError(RuntimeError):
 
 
 def check_environment():
-    """Make sure this Python can run the course, before Keras is imported.
+    """Make sure this Python can run the course; ``setup_notebook()`` calls it first.
 
     Keras 3 runs on several backends; the course's models, graders and pretrained model
-    are Keras on TensorFlow. When ``KERAS_BACKEND`` is unset it is set to "tensorflow" here
-    (so a ``~/.keras/keras.json`` naming another backend does not apply). Raises
-    CourseEnvironmentError, saying what is wrong and how to pick the course's kernel, when
-    ``KERAS_BACKEND`` names another backend, when Keras was already imported with one,
-    or when TensorFlow is missing or not version 2.21.
+    are Keras on TensorFlow. Raises CourseEnvironmentError, saying what is wrong and how to
+    pick the course's kernel, when ``KERAS_BACKEND`` names another backend, when Keras was
+    already imported with one, or when TensorFlow is missing or not version 2.21. Then sets
+    the variables of ``COURSE_ENVIRONMENT`` that are unset, for the TensorFlow and Keras
+    this process imports next.
     """
-    import sys
-    from importlib import metadata
-
-    backend = os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     if backend != "tensorflow":
         raise CourseEnvironmentError(
             f"KERAS_BACKEND is set to {backend!r}, but the course's models are Keras on "
@@ -55,8 +63,8 @@ def check_environment():
     keras = sys.modules.get("keras")
     if keras is not None and hasattr(keras, "backend") and keras.backend.backend() != "tensorflow":
         raise CourseEnvironmentError(
-            f"Keras was imported with the {keras.backend.backend()!r} backend before "
-            f"resnets_utils; the course needs TensorFlow. Restart the kernel. {KERNEL_HELP}"
+            f"Keras was imported with the {keras.backend.backend()!r} backend; the course "
+            f"needs TensorFlow. Restart the kernel. {KERNEL_HELP}"
         )
     try:
         installed = metadata.version("tensorflow")
@@ -70,12 +78,31 @@ def check_environment():
             f"This kernel has TensorFlow {installed}; the course is written and tested for "
             f"TensorFlow {TENSORFLOW_VERSION}. {KERNEL_HELP}"
         )
+    for name, value in COURSE_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
 
 
-check_environment()
+class _CheckBeforeTensorFlow:
+    """An import hook that runs ``check_environment()`` just before Keras or TensorFlow is
+    first imported (then leaves ``sys.meta_path``); it finds nothing itself."""
 
-import h5py  # noqa: E402
-import numpy as np  # noqa: E402
+    def find_spec(self, name, path=None, target=None):
+        if name in ("keras", "tensorflow") and "tensorflow" not in sys.modules:
+            check_environment()
+            self.remove()
+        return None
+
+    @classmethod
+    def install(cls):
+        if "keras" not in sys.modules and not any(isinstance(f, cls) for f in sys.meta_path):
+            sys.meta_path.insert(0, cls())
+
+    @classmethod
+    def remove(cls):
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, cls)]
+
+
+_CheckBeforeTensorFlow.install()
 
 REPO_ROOT = Path(__file__).resolve().parent
 DATASETS_DIR = REPO_ROOT / "datasets"
@@ -109,7 +136,12 @@ class DatasetError(ValueError):
 
 
 def setup_notebook(seed=0):
-    """Prepare a notebook: quiet TensorFlow, seed everything, deterministic ops, plot style.
+    """Prepare a notebook: check the kernel, quiet TensorFlow, seed everything, deterministic
+    ops, plot style.
+
+    First runs ``check_environment()``, which raises CourseEnvironmentError with the way
+    out when this is not the course's kernel (another Keras backend, TensorFlow missing or
+    not 2.21).
 
     Seeds Python's ``random``, NumPy and Keras (hence TensorFlow) with ``seed`` and turns
     on TensorFlow's op determinism, so that a notebook gives the same numbers each time it
@@ -122,6 +154,7 @@ def setup_notebook(seed=0):
     environment variable ``RESNETS_NO_NETWORK`` is set (the tests set it), any attempt to
     reach another machine raises ``RuntimeError``.
     """
+    check_environment()
     import absl.logging
     import keras
     import matplotlib.pyplot as plt

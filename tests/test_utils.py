@@ -116,9 +116,11 @@ def test_another_keras_backend_is_refused_with_the_way_out(backend):
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-c", "import resnets_utils"], capture_output=True,
+    code = "import resnets_utils\nprint('imported')\nresnets_utils.setup_notebook()"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
                             text=True, env={**__import__("os").environ, "KERAS_BACKEND": backend})
     assert result.returncode == 1
+    assert result.stdout == "imported\n"  # the import itself checks nothing; setup_notebook does
     assert "CourseEnvironmentError" in result.stderr
     assert f"KERAS_BACKEND is set to '{backend}'" in result.stderr
     assert "Residual Networks (TF 2.21)" in result.stderr and "make lab" in result.stderr
