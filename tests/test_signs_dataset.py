@@ -139,3 +139,16 @@ def test_rendered_train_and_test_pictures_share_no_draw():
         if label_tr == label_te:  # same layout: no single parameter may coincide
             assert np.all(p_tr.as_vector() != p_te.as_vector())
         assert p_tr.noise_seed != p_te.noise_seed
+
+
+def test_softmax_regression_learns_a_separable_toy_set():
+    """tools/dataset_difficulty.py, the card's linear baseline, on two classes it must tell
+    apart (dark and light pictures) and on labels it cannot (noise)."""
+    import dataset_difficulty
+
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 2
+    x = (rng.integers(0, 60, (60, 8, 8, 3)) + 150 * y[:, None, None, None]).astype(np.uint8)
+    assert dataset_difficulty.softmax_regression(x[:40], y[:40], x[40:], y[40:], 100) == 1.0
+    noise = rng.integers(0, 2, 60)
+    assert dataset_difficulty.softmax_regression(x[:40], noise[:40], x[40:], noise[40:], 100) < 0.9
