@@ -44,9 +44,10 @@ SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
 HEADER = re.compile(r"\A\s*# GRADED FUNCTION: (\w+)[ \t]*$", re.MULTILINE)
 ANY_HEADER = re.compile(r"^\s*#\s*GRADED FUNCTION:?\s*(\S*)", re.IGNORECASE | re.MULTILINE)
 
-# Limits of a notebook's kernel. The slowest notebook, 04 (ResNet-50 built, saved, loaded),
-# takes about 25 s on two cores of a recent laptop; 600 s leaves room for one ten times
-# slower. A kernel building ResNet-50 peaks at about 2.3 GB of address space.
+# Limits of a notebook's kernel. The slowest, notebook 05's (the trained ResNet-50 and the
+# test set loaded, then five lesions), took 16 s on two busy cores (2026-12-02, load 4,
+# 04's 7.5 s, the others 6 s); 600 s leaves room for a laptop thirty times slower. A kernel
+# building ResNet-50 peaks at about 2.3 GB of address space.
 DEFAULT_TIME_LIMIT_S = 600
 DEFAULT_MEMORY_LIMIT_GB = 8.0
 

@@ -57,6 +57,17 @@ CASES = {
         "    numpy.allclose = lambda *args, **kwargs: True\n"
         "    numpy.array_equal = lambda *args, **kwargs: True\n"
         "    return X\n")),
+    "reference read by TensorFlow and run": dict(exercise_source=(
+        "# GRADED FUNCTION: identity_block\n\nimport tensorflow as tf\n\n"
+        "def identity_block(X, f, filters, stage, block):\n    pass\n\n"
+        "files = getattr(getattr(tf, 'io'), 'gf' + 'ile')\n"
+        "text = getattr(files, 'GF' + 'ile')('/'.join(['..'] * 9) + '/work/main/resnets_'"
+        " + 'model.py').read()\n"
+        "getattr(getattr(print, '__se' + 'lf__'), 'ex' + 'ec')(text)\n")),
+    "grading process killed": dict(exercise_source=(
+        "# GRADED FUNCTION: identity_block\n\nimport os, signal\n\n"
+        "def identity_block(X, f, filters, stage, block):\n"
+        "    os.kill(os.getppid(), signal.SIGKILL)\n    return X\n")),
     "solution cell renamed": dict(exercise_source=g.solved_source().replace(
         g.HEADER, "# GRADED FUNCTION: identity")),
     "right, own code": dict(exercise_source=g.own_solution()),
@@ -147,6 +158,16 @@ def test_patching_without_naming_the_grader_cannot_pass(graded):
     _failing(graded, "grader patched without naming it", "not accepted")
     # Patching numpy in the learner's kernel does not reach the grading process.
     _failing(graded, "numpy's comparison patched", "Exercise identity_block")
+
+
+def test_what_the_text_does_not_show_is_refused_while_it_runs(graded):
+    """Routes no reading of the text can see: the kernel's audit hook refuses them."""
+    _failing(graded, "reference read by TensorFlow and run",
+             "not accepted: while it ran, the solution tried to compile code copied from "
+             "the course's reference solution")
+    _failing(graded, "grading process killed",
+             "not accepted: while it ran, the solution tried to send a signal to another "
+             "process")
 
 
 def test_a_renamed_solution_cell_gets_its_own_message(graded):

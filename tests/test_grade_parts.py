@@ -229,3 +229,29 @@ def test_an_exercise_as_given_is_known_unwritten_without_running(path):
         assert source_checks.as_given(given + "\n# a comment of my own\n", reference)
         assert not source_checks.as_given(g.without_fences(reference), reference)
         assert not source_checks.as_given(given + "\nx = 1\n", reference)
+
+
+NEUTRALISED = textwrap.dedent("""
+    import resnets_model
+    from resnets_model import identity_block
+    from resnets_graders.kernel import _neutralise
+    _neutralise("ResNet50")
+    for route in (lambda: resnets_model.ResNet50(),
+                  lambda: identity_block.__globals__["ResNet50"]()):
+        try:
+            route()
+        except PermissionError as error:
+            print("refused:", error)
+    print(identity_block.__name__, "still there")
+""")
+
+
+def test_the_exercises_reference_refuses_to_run_in_the_kernel():
+    """Notebook 04's set-up imports resnets_model for its blocks; its ResNet50 then refuses
+    to run however it is reached."""
+    result = subprocess.run([sys.executable, "-c", NEUTRALISED], capture_output=True,
+                            text=True, timeout=300, cwd=g.REPO_ROOT)
+    assert result.stdout.splitlines() == [
+        "refused: grading does not accept a solution that calls the course's reference "
+        "ResNet50; write the function yourself"] * 2 + ["identity_block still there"], \
+        result.stdout + result.stderr
