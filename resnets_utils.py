@@ -149,8 +149,8 @@ def setup_notebook(seed=0):
     TensorFlow's graph optimiser (``disable_meta_optimizer``): on the CPU measured, with
     oneDNN's AVX-512 or AVX2 kernels or without oneDNN, it took 1.3 s of the 5.5 s first
     step of ResNet-50's training and a quarter to a third of a small network's first call,
-    and made no step faster (benchmarks/README.md, 2026-11-30). On a GPU its layout and
-    fusion passes matter, so there it stays on. Sets a readable Matplotlib style. When the
+    and made no step faster (measured 2026-11-30; benchmarks/README.md, "What the figures
+    decided"). On a GPU its layout and fusion passes matter, so there it stays on. Sets a readable Matplotlib style. When the
     environment variable ``RESNETS_NO_NETWORK`` is set (the tests set it), any attempt to
     reach another machine raises ``RuntimeError``.
     """

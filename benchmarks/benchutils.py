@@ -1,7 +1,7 @@
 """What the benchmarks share: the machine's description and the one-line result format.
 
-Every benchmark ends with lines ``name: value unit``, one per figure, so that a run can be
-compared with the last one (``grep -h ': ' results/*.txt``).
+Every benchmark ends with lines ``name: value unit``, one per figure; ``run_all.py`` records
+them with the machine in ``results/*.json`` and ``RESULTS.md``, so that runs can be compared.
 """
 
 import os
