@@ -56,6 +56,7 @@ _JUDGE_LOCK = threading.Lock()
 
 # Flags an instructor should look at; they do not change the points.
 FLAG_SAME_AS_REFERENCE = "same-as-reference"
+FLAG_SOLUTION_MARKERS = "solution-markers"
 FLAG_SEVERAL_CELLS = "several-solution-cells"
 FLAG_REFUSED = "refused-access"
 FLAG_LIMIT = "limit-reached"
@@ -149,6 +150,8 @@ def _points(value, default):
 def read_learner_notebook(path):
     """(the notebook, None) or (None, why it cannot be read), never an exception."""
     path = Path(path)
+    if path.is_symlink():
+        return None, (f"{path.name} is a link, not a file: submit the notebook itself")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -229,14 +232,15 @@ def grade_notebook(path, course, limits=None, forbidden=()):
             continue
         if source_checks.same_as_reference(source, course.references[exercise], exercise):
             result.flags.append(FLAG_SAME_AS_REFERENCE)
+        if "### BEGIN SOLUTION" in source or "### END SOLUTION" in source:
+            result.flags.append(FLAG_SOLUTION_MARKERS)  # copied from the instructors' copy
         if refusal:
             _fail(result, refusal, FLAG_REFUSED)
             continue
         if source_checks.as_given(source, course.references[exercise]):
             _fail(result, not_written(exercise))  # the same verdict as its check cell's
             continue
-        if source_checks.function_source(source, exercise) is None and \
-                not re.search(rf"^{exercise}\s*=", source, re.MULTILINE):
+        if not source_checks.defines(source, exercise):
             _fail(result, f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' "
                           f"defines no function named {exercise}: keep the line "
                           f"`def {exercise}(...):` as it was given.")

@@ -121,6 +121,24 @@ def function_source(source, name):
     return None
 
 
+def defines(source, name):
+    """Whether ``source`` defines ``name`` at its top level: a ``def``, a ``class`` or an
+    assignment (``name = ...``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
+                node.name == name:
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            return True
+    return False
+
+
 def same_as_reference(source, reference_source, name):
     """Whether the function ``name`` in ``source`` equals the one in ``reference_source``
     once comments, docstrings, spacing and the names of its arguments and local variables

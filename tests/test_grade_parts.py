@@ -255,3 +255,22 @@ def test_the_exercises_reference_refuses_to_run_in_the_kernel():
         "refused: grading does not accept a solution that calls the course's reference "
         "ResNet50; write the function yourself"] * 2 + ["identity_block still there"], \
         result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("source, defined", [
+    ("def identity_block(X, f, filters, stage, block):\n    return X", True),
+    ("class identity_block:\n    pass", True),
+    ("identity_block = make_block()", True),
+    ("def identity(X, f, filters, stage, block):\n    return X", False),
+    ("if True:\n    def identity_block(X): return X", False),
+])
+def test_a_cell_must_define_its_exercise(source, defined):
+    assert source_checks.defines(source, "identity_block") is defined
+
+
+def test_a_linked_submission_is_not_followed(tmp_path):
+    (tmp_path / "02_identity_block.ipynb").symlink_to(g.SOLVED_02)
+    [result] = grading.grade_notebook(tmp_path / "02_identity_block.ipynb",
+                                      grading.read_course_notebook(g.SOLVED_02.name))
+    assert not result.passed
+    assert "02_identity_block.ipynb is a link, not a file" in result.message
