@@ -49,7 +49,7 @@ CASES = {
         "identity_block = __import__('resnets_' + 'model').identity_block\n")),
     "reference file read and run": dict(exercise_source=(
         "# GRADED FUNCTION: identity_block\n\n"
-        "exec(open('/'.join(['..'] * 9) + '/work/main/resnets_' + 'model.py').read())\n")),
+        f"exec(open({str(g.REPO_ROOT)!r} + '/resnets_' + 'model.py').read())\n")),
     "grader patched without naming it": dict(exercise_source=g.PATCHED_GRADER_QUIETLY),
     "numpy's comparison patched": dict(exercise_source=(
         "# GRADED FUNCTION: identity_block\n\nimport numpy\n\n"
@@ -61,7 +61,7 @@ CASES = {
         "# GRADED FUNCTION: identity_block\n\nimport tensorflow as tf\n\n"
         "def identity_block(X, f, filters, stage, block):\n    pass\n\n"
         "files = getattr(getattr(tf, 'io'), 'gf' + 'ile')\n"
-        "text = getattr(files, 'GF' + 'ile')('/'.join(['..'] * 9) + '/work/main/resnets_'"
+        f"text = getattr(files, 'GF' + 'ile')({str(g.REPO_ROOT)!r} + '/resnets_'"
         " + 'model.py').read()\n"
         "getattr(getattr(print, '__se' + 'lf__'), 'ex' + 'ec')(text)\n")),
     "grading process killed": dict(exercise_source=(
