@@ -94,12 +94,15 @@ class _CheckBeforeTensorFlow:
 
     @classmethod
     def install(cls):
-        if "keras" not in sys.modules and not any(isinstance(f, cls) for f in sys.meta_path):
+        imported = "keras" in sys.modules or "tensorflow" in sys.modules
+        if not imported and not any(isinstance(f, cls) for f in sys.meta_path):
             sys.meta_path.insert(0, cls())
 
     @classmethod
     def remove(cls):
-        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, cls)]
+        # A new list, not an edit of the one the import machinery is going through now
+        # (which would then skip the finder after this one).
+        sys.meta_path = [f for f in sys.meta_path if not isinstance(f, cls)]
 
 
 _CheckBeforeTensorFlow.install()

@@ -125,3 +125,22 @@ def test_tensorflow_is_quiet_from_its_first_import_in_a_notebook():
     result = run_python(code, cwd=REPO_ROOT / "notebooks")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["3", "tensorflow"]
+
+
+def test_the_check_leaves_the_import_machinery_as_it_was():
+    """The hook runs once, leaves sys.meta_path, and no other finder misses an import."""
+    code = ("import sys\n"
+            "class Spy:\n"
+            "    seen = []\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        self.seen.append(name)\n"
+            "sys.meta_path.insert(0, Spy())\n"
+            "import resnets_utils\n"
+            "assert type(sys.meta_path[0]).__name__ == '_CheckBeforeTensorFlow'\n"
+            "import keras\n"
+            "assert not any(type(f).__name__ == '_CheckBeforeTensorFlow' for f in sys.meta_path)\n"
+            "assert 'keras' in Spy.seen, Spy.seen\n"
+            "print('ok')\n")
+    result = run_python(code, cwd=REPO_ROOT / "notebooks")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout == "ok\n"
