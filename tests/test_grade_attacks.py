@@ -176,7 +176,8 @@ def test_a_renamed_solution_cell_gets_its_own_message(graded):
              "identity_block' (it has cells for: identity)")
 
 
-def test_a_right_solution_in_the_learners_own_words_passes_unflagged(graded):
+def test_a_right_solution_in_the_learners_own_words_passes(graded):
+    """(Unflagged too: learner ada's row in test_grade_class.)"""
     result = graded["right, own code"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PASS  identity_block (02_identity_block.ipynb)  1/1  All tests passed.\n" in \

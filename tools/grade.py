@@ -87,10 +87,10 @@ def grade_own(args):
 
 
 def _line(result):
+    """One exercise's line for the learner (the flags are for the class's gradebook)."""
     verdict = "PASS" if result.passed else "FAIL"
-    flags = f" [flagged: {', '.join(result.flags)}]" if result.flags else ""
     return (f"  {verdict}  {result.exercise} ({result.notebook})  "
-            f"{_number(result.points)}/{_number(result.max_points)}  {result.message}{flags}")
+            f"{_number(result.points)}/{_number(result.max_points)}  {result.message}")
 
 
 # --------------------------------------------------------------------------------- a class
