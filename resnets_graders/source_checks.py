@@ -19,8 +19,8 @@ import ast
 REFERENCE_MODULES = ("resnets_model", "resnets_graders", "grade", "make_learner_notebooks",
                      "train_pretrained", "tools", "notebooks", "solutions", "course",
                      "conftest", "tests")
-REFERENCE_TEXT = ("resnets_model", "resnets_graders", "solutions", "make_learner_notebooks",
-                  "tools/grade", ".ipynb")
+REFERENCE_TEXT = ("resnets_model", "resnets_graders", "notebooks/solutions", "solutions/0",
+                  "make_learner_notebooks", "tools/grade", ".ipynb")
 # Names and attributes that reach code by a route grading does not allow in a solution.
 DYNAMIC_MODULES = ("importlib", "imp", "runpy", "pkgutil", "zipimport", "code", "codeop",
                    "ctypes", "gc", "inspect", "linecache", "marshal", "pickle", "dill",
@@ -62,6 +62,8 @@ def refusal(exercise, source):
     ``source`` must parse (a SyntaxError is the caller's to report).
     """
     tree = ast.parse(source)
+    prose = {id(node.value) for node in ast.walk(tree)  # docstrings: words, not paths
+             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
     for node in ast.walk(tree):
         modules = []
         if isinstance(node, ast.Import):
@@ -79,7 +81,8 @@ def refusal(exercise, source):
                         "function yourself.")
             if top in DYNAMIC_MODULES:
                 return _refused(exercise, f"the module {top}", "imports")
-        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and \
+                id(node) not in prose:
             text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
             for word in REFERENCE_TEXT:
                 if word in text:

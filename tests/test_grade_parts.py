@@ -60,7 +60,7 @@ REFUSED = {
     "setattr(numpy, 'all' + 'close', mine)": "calls setattr() with a name computed",
     "e = getattr(print, '__self__')": "calls getattr(..., '__self__')",
     "t = tf.io.gfile.GFile(path).read()": "uses `.GFile`",
-    "text = 'notebooks/solutions/02_identity_block.ipynb'": "names 'solutions'",
+    "text = 'notebooks/solutions/02_identity_block.ipynb'": "names 'notebooks/solutions'",
     "get_ipython().run_cell(code)": "uses `.run_cell`",
     "from . import x": "a relative import",
 }
@@ -69,7 +69,8 @@ REFUSED = {
 ACCEPTED = ("names = [layer.__class__.__name__ for layer in model.layers]",
             "kernel = getattr(layer, attribute, None)",
             "import os\nimport tensorflow as tf\nfrom keras import layers",
-            "%time x = 1")
+            "%time x = 1",
+            '"""Returns the solutions of the block, as resnets_model does."""')
 
 
 @pytest.mark.parametrize("line", ACCEPTED)
