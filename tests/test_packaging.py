@@ -6,19 +6,22 @@ so hides a module that pyproject.toml forgot. The conda route runs a plain
 tests check the lists statically (the notebooks' imports, and what those modules import in
 turn), then run the conda route's pip step in a fresh virtual environment and import
 everything the notebooks import from `notebooks/`, and build a wheel (a non-editable
-install) and find every module in it.
+install), install it with its dependencies (requirements.txt's pins, already there) and
+find every module in it.
 """
 
 import ast
 import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import sysconfig
 import tomllib
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -116,6 +119,18 @@ def test_every_module_the_notebooks_need_is_installed():
         "them to [tool.setuptools] py-modules, or to packages.find's include for a package")
 
 
+def pinned_requirements():
+    lines = (REPO_ROOT / "requirements.txt").read_text().splitlines()
+    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip()]
+
+
+def test_the_package_depends_on_the_pinned_packages():
+    """A plain `pip install -e .` in an empty environment installs them too."""
+    assert "dependencies" in PYPROJECT["project"]["dynamic"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
+    assert "tensorflow==2.21.0" in pinned_requirements()
+
+
 def test_the_licence_metadata_is_spdx():
     project = PYPROJECT["project"]
     assert project["license"] == "MIT"
@@ -186,7 +201,7 @@ def test_a_wheel_holds_every_module_and_builds_without_deprecations(tmp_path, ha
     """A non-editable install, built from a copy of what the package lists (no stale build/)."""
     source = tmp_path / "source"
     source.mkdir()
-    for name in ["pyproject.toml", "README.md", "LICENSE"]:
+    for name in ["pyproject.toml", "README.md", "LICENSE", "requirements.txt"]:
         shutil.copy(REPO_ROOT / name, source / name)
     for name in installed_top_level():
         if (REPO_ROOT / f"{name}.py").exists():
@@ -198,9 +213,14 @@ def test_a_wheel_holds_every_module_and_builds_without_deprecations(tmp_path, ha
               "-w", str(tmp_path / "wheels"), str(source), cwd=tmp_path)
     assert "Deprecat" not in log, "building the package warns:\n" + "\n".join(
         line for line in log.splitlines() if "eprecat" in line)
-    python, site = fresh_venv_seeing_the_course_packages(tmp_path / "env")
     wheel = next((tmp_path / "wheels").glob("*.whl"))
-    pip(python, "install", "--no-deps", str(wheel), cwd=tmp_path)
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(next(n for n in archive.namelist() if n.endswith("/METADATA")))
+    requires = re.findall(r"^Requires-Dist: (\S+)$", metadata.decode(), re.M)
+    assert requires == pinned_requirements(), "the package's dependencies are not requirements.txt's pins"
+    python, site = fresh_venv_seeing_the_course_packages(tmp_path / "env")
+    # Without --no-deps: the pins are there already, so nothing is downloaded (PIP_NO_INDEX).
+    pip(python, "install", str(wheel), cwd=tmp_path)
     code = ("import importlib.util\n"
             "for name in %r:\n"
             "    spec = importlib.util.find_spec(name)\n"
