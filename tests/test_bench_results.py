@@ -4,12 +4,15 @@ Tested on tiny fake benchmarks that print ``name: value unit`` lines, not by run
 real ones."""
 
 import json
+import re
 import sys
 
 from resnets_utils import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 import run_all  # noqa: E402
+
+GUIDES = ["benchmarks/README.md", "INSTRUCTORS.md"]  # README.md too once it is rewritten
 
 FAST = """print("some chatter: 3 of 5 done")
 print("repeat 1/3: 10.1 s wall, 9.0 s CPU")
@@ -103,3 +106,13 @@ def test_the_committed_results_md_is_what_the_records_give():
     expected = run_all.results_markdown(run_all.load_records(results))
     assert (REPO_ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8") == expected, (
         "benchmarks/RESULTS.md is edited by hand or stale: it is written by `make bench`")
+
+
+FIGURE = re.compile(r"\b\d+(?:\.\d+)? ?(?:img/s|GFLOP/s|GB/s|ms/step|ms a step|s a step)\b")
+
+
+def test_no_guide_retypes_a_measured_figure():
+    """Measured speeds live in RESULTS.md, written by make bench; the guides link to it."""
+    for name in GUIDES:
+        text = (REPO_ROOT / name).read_text(encoding="utf-8")
+        assert not FIGURE.findall(text), f"{name} types figures {FIGURE.findall(text)[:5]}: link RESULTS.md"
