@@ -8,7 +8,6 @@ what changed: which layer, which of its four weight arrays, what was returned, a
 block computes afterwards. Each usual mistake gets its own message.
 """
 
-import keras
 import numpy as np
 
 from resnets_graders import fixtures
