@@ -432,10 +432,20 @@ def _kernel_failure(exercise, course, limits, run):
 
 def forbidden_paths():
     """What a learner's kernel may not read: the course's references, graders, tools,
-    tests, notebooks (the instructors' among them) and trained models."""
-    return [REPO_ROOT / p for p in ("resnets_model.py", "resnets_graders", "notebooks",
-                                     "tools", "tests", "models", "benchmarks", ".git",
-                                     "__pycache__", "course.py", "conftest.py")]
+    tests, notebooks (the instructors' among them) and trained models, and any copy of
+    the references and graders an install put elsewhere on ``sys.path``."""
+    paths = [REPO_ROOT / p for p in ("resnets_model.py", "resnets_graders", "notebooks",
+                                      "tools", "tests", "models", "benchmarks", ".git",
+                                      "__pycache__", "course.py", "conftest.py")]
+    tag = sys.implementation.cache_tag
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        for candidate in (folder / "resnets_model.py", folder / "resnets_graders",
+                          *(folder / "__pycache__" / f"resnets_model.{tag}{suffix}.pyc"
+                            for suffix in ("", ".opt-1", ".opt-2"))):
+            if candidate.exists() and candidate.resolve() not in [p.resolve() for p in paths]:
+                paths.append(candidate)
+    return paths
 
 
 def reference_fingerprints(source):

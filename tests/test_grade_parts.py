@@ -275,3 +275,13 @@ def test_a_linked_submission_is_not_followed(tmp_path):
                                       grading.read_course_notebook(g.SOLVED_02.name))
     assert not result.passed
     assert "02_identity_block.ipynb is a link, not a file" in result.message
+
+
+def test_an_installed_copy_of_the_references_is_out_of_reach_too(tmp_path, monkeypatch):
+    (tmp_path / "resnets_model.py").write_text("# a copy, as `pip install .` would make\n")
+    (tmp_path / "resnets_graders").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    forbidden = grading.forbidden_paths()
+    assert tmp_path / "resnets_model.py" in forbidden
+    assert tmp_path / "resnets_graders" in forbidden
+    assert g.REPO_ROOT / "notebooks" in forbidden
