@@ -473,3 +473,30 @@ def test_no_markdown_cell_is_a_wall_of_text(path):
     long = [(len(c.split()), c[:60]) for c in markdown_cells(path)
             if len(c.split()) > LONGEST_MARKDOWN]
     assert not long, f"{_id(path)}: split or cut these cells (words, start): {long}"
+
+
+def test_notebook_04_states_the_pretrained_recipe_as_the_code_runs_it():
+    """The table of notebook 04 that sets the course's recipe next to the paper's quotes the
+    training command's own defaults and the committed model's report."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO_ROOT / "tools"))
+    import train_pretrained
+
+    args = train_pretrained.parse_args([])
+    report = json.loads((REPO_ROOT / "models" / "report.json").read_text())
+    text = "\n".join(markdown_cells(REPO_ROOT / "notebooks" / "solutions" / "04_resnet50_signs.ipynb"))
+    table = text[text.index("| optimiser |"):]
+    table = table[:table.index("\n\n")]
+    expected = [
+        f"AdamW, batch {args.batch_size}",
+        f"warm-up to {args.learning_rate:g} over {args.warmup_epochs:g} epoch",
+        f"{report['epochs']} epochs of {report['recipe']['steps_per_epoch']} steps",
+        f"{args.weight_decay:g}, decoupled",
+        f"label smoothing {args.label_smoothing:g}",
+        "0.1, divided by 10", "momentum 0.9, batch 256", "0.0001",
+    ]
+    missing = [fact for fact in expected if fact not in table]
+    assert not missing, f"notebook 04's recipe table does not say {missing}"
+    assert report["epochs"] == args.epochs, "the committed model was not trained with the defaults"
