@@ -440,7 +440,7 @@ def test_the_bottleneck_comparison_is_computed_and_the_text_agrees():
 
 # The learner-facing text of these notebooks is checked for tooling words; 04 and 05 are
 # to be added once their benchmark remarks have moved out.
-TOOLING_CHECKED = ("01", "02", "03")
+TOOLING_CHECKED = ("01", "02", "03", "04", "05")
 TOOLING = re.compile(r"nbval|sanitiz|\btracing\b|\btraced?\b|\bAVX|Grappler|every CPU|CPUs? we",
                      re.IGNORECASE)
 
@@ -455,7 +455,7 @@ def test_no_tooling_words_in_what_learners_read(path):
     assert not shown, f"{_id(path)}: tooling words belong in the instructors' documents: {shown}"
 
 
-@pytest.mark.parametrize("path", notebooks_numbered("02", "03"), ids=_id)
+@pytest.mark.parametrize("path", notebooks_numbered("02", "03", "04", "05"), ids=_id)
 def test_degradation_is_explained_in_01_and_referred_to_elsewhere(path):
     for paragraph in paragraphs(text_of(path)):
         if re.search(r"degradation", paragraph, re.IGNORECASE) and re.search(
@@ -468,7 +468,7 @@ def test_degradation_is_explained_in_01_and_referred_to_elsewhere(path):
 LONGEST_MARKDOWN = 300  # words
 
 
-@pytest.mark.parametrize("path", notebooks_numbered("01", "02", "03"), ids=_id)
+@pytest.mark.parametrize("path", notebooks_numbered("01", "02", "03", "04", "05"), ids=_id)
 def test_no_markdown_cell_is_a_wall_of_text(path):
     long = [(len(c.split()), c[:60]) for c in markdown_cells(path)
             if len(c.split()) > LONGEST_MARKDOWN]
