@@ -600,8 +600,8 @@ def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
     nbformat.write(nb, lab.notebooks / name)
     page = lab.page
     try:
-        page.evaluate("path => window.jupyterapp.commands.execute('docmanager:open', {path})",
-                      name)
+        page.evaluate("async path => { await window.jupyterapp.commands.execute("
+                      "'docmanager:open', {path}); return null; }", name)
         page.wait_for_function(
             "path => { const w = window.jupyterapp.shell.currentWidget; return w && w.context"
             " && w.context.path === path && w.sessionContext.session"
