@@ -298,7 +298,7 @@ def _check_stages(name, model, reference):
                 + (f" ({', '.join(repr(x) for x in letters)})" if letters else "") + ".")
         got_names = {layer.name for layer in model.layers}
         for letter in ref_letters:
-            ref_has = f"res{stage}{letter}_branch1" in {l.name for l in reference.layers}
+            ref_has = f"res{stage}{letter}_branch1" in {layer.name for layer in reference.layers}
             got_has = f"res{stage}{letter}_branch1" in got_names
             if ref_has and not got_has:
                 raise GradingError(

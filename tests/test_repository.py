@@ -1,7 +1,6 @@
 """The repository keeps its promises: layout, the two commands, JupyterLab serving the course."""
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -36,8 +35,8 @@ def test_readme_names_every_notebook_and_the_two_commands():
 
 
 def test_ci_runs_exactly_make_test():
-    lines = [l for l in (REPO_ROOT / ".ci/run").read_text().splitlines()
-             if l.strip() and not l.lstrip().startswith("#")]
+    lines = [line for line in (REPO_ROOT / ".ci/run").read_text().splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
     assert lines[-1].strip() == "make test"
 
 
