@@ -66,7 +66,7 @@ How to get one (any of these; then run the same command again):
   - macOS:     brew install python@3.12
   - Ubuntu:    sudo add-apt-repository ppa:deadsnakes/ppa && sudo apt install python3.12-venv
   - Windows:   install Python 3.12 from python.org (tick "py launcher"), then: py course.py lab
-  - conda:     conda env create -f environment.yml   (see "Using conda instead" in README.md)
+  - conda:     conda env create -f environment.yml   (see "Using conda instead of course.py" in INSTRUCTORS.md)
 Or name the interpreter yourself: RESNETS_PYTHON=/path/to/python3.12 python3 course.py lab"""
 
 
