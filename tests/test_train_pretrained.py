@@ -87,8 +87,12 @@ def test_mirrored_training_on_two_logical_cpus_writes_a_loadable_model(tmp_path)
     for name in ("REPORT.md", "learning_curves.png", "confusion_matrix.png"):
         assert (out / name).stat().st_size > 0, name
 
+    import zipfile
+
     import keras
 
+    with zipfile.ZipFile(out / "resnet50_signs.keras") as packed:  # stored compressed
+        assert {i.compress_type for i in packed.infolist()} == {zipfile.ZIP_DEFLATED}
     model = keras.models.load_model(out / "resnet50_signs.keras")  # safe mode
     assert model.count_params() == 23_600_006
     assert model.get_layer("res2a_branch2a") is not None

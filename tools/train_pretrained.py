@@ -523,6 +523,7 @@ def evaluate(weights, data, n_classes, batch_size, out):
     out.mkdir(parents=True, exist_ok=True)
     model_path = out / MODEL_FILE
     final.save(model_path)
+    deflate(model_path)
     reloaded = keras.models.load_model(model_path)  # safe mode, as a learner loads it
     again = reloaded.predict(X_test, batch_size=batch_size, verbose=0).argmax(axis=1)
     return final, {
@@ -532,6 +533,21 @@ def evaluate(weights, data, n_classes, batch_size, out):
         "model_bytes": model_path.stat().st_size,
         "reload_matches": bool(np.array_equal(again, predicted)),
     }
+
+
+def deflate(path):
+    """Rewrite the .keras file (a zip archive that Keras stores uncompressed) with DEFLATE
+    level 9: the float32 weights shrink by about 8% (95 MB to 87 MB), and every learner's
+    clone with them. ``keras.models.load_model`` reads it as before."""
+    import zipfile
+
+    packed = path.with_suffix(".deflated")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(
+            packed, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename), compress_type=zipfile.ZIP_DEFLATED,
+                         compresslevel=9)
+    packed.replace(path)
 
 
 def recipe(args, steps_per_epoch, warmup_steps, counts):
