@@ -541,17 +541,20 @@ def plot_prediction(image, probabilities, model_input=None, class_names=SIGN_NAM
     show_as_jpeg(fig)
 
 
-def predict_photo(model, path, size=64):
-    """Load a photo with ``load_image``, predict its sign, and show ``plot_prediction``.
+def predict_photo(model, path, size=64, name=None):
+    """Load a photo with ``load_image``, predict its sign, say it, and show ``plot_prediction``.
 
     Arguments:
     model -- a Keras model taking (1, size, size, 3) inputs in [0, 1], softmax output (1, C)
     path -- the photo's file; size -- the model's input side in pixels
+    name -- what to call the photo in the printed line "<name>: predicted sign N"
+            (default: its file name)
 
     Returns the probabilities, float32 (C,). Raises what ``load_image`` raises.
     """
     image, x = load_image(path, size)
     probabilities = np.asarray(model.predict(x, verbose=0))[0]
+    print(f"{name or Path(path).name}: predicted sign {int(np.argmax(probabilities))}")
     plot_prediction(image, probabilities, model_input=x)
     return probabilities
 
@@ -588,11 +591,7 @@ def photo_upload(model, default=None, size=64):
         shown.clear_output(wait=True)
         with shown:
             try:
-                image, x = load_image(path, size)
-                probabilities = np.asarray(model.predict(x, verbose=0))[0]
-                print(f"{name}: predicted sign {int(np.argmax(probabilities))}")
-                plot_prediction(image, probabilities, model_input=x)
-                box.last_probabilities = probabilities
+                box.last_probabilities = predict_photo(model, path, size, name)
             except (ImageLoadError, FileNotFoundError) as error:
                 print(f"{name}: {error}")
 
