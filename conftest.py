@@ -29,9 +29,13 @@ def _offline():
 def _tracked_changes():
     """`git status` of the tracked files, or None outside a git checkout."""
     try:
-        result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                                cwd=os.path.dirname(os.path.abspath(__file__)),
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=os.path.dirname(os.path.abspath(__file__)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except OSError:
         return None
     return result.stdout if result.returncode == 0 else None
@@ -50,8 +54,9 @@ def pytest_sessionfinish(session, exitstatus):
         return
     changed = sorted(set(after.splitlines()) - set(before.splitlines()))
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    message = ("FAILED: the run modified tracked files (no test or notebook may):\n  "
-               + "\n  ".join(changed or after.splitlines()))
+    message = "FAILED: the run modified tracked files (no test or notebook may):\n  " + "\n  ".join(
+        changed or after.splitlines()
+    )
     if reporter is not None:
         reporter.write_line(message, red=True, bold=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED

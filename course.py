@@ -44,11 +44,20 @@ KERNEL_DISPLAY_NAME = "Residual Networks (TF 2.21)"
 COURSE_ENV = {"KERAS_BACKEND": "tensorflow", "PYTHONHASHSEED": "0"}
 # JupyterLab settings for the course: no "news" pop-up over the first notebook.
 # Nor is the widgets' state saved into the notebook (it would hold an uploaded photo).
-LAB_SETTINGS = ('{\n  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"},\n'
-                '  "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": false}\n}\n')
+LAB_SETTINGS = (
+    '{\n  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"},\n'
+    '  "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": false}\n}\n'
+)
 # -rs: say why any test was skipped (a missing browser must never go unnoticed).
-PYTEST_ARGS = ["notebooks/solutions", "tests", "--nbval", "--nbval-current-env",
-               "--nbval-sanitize-with", os.path.join("tests", "nbval_sanitize.cfg"), "-rs"]
+PYTEST_ARGS = [
+    "notebooks/solutions",
+    "tests",
+    "--nbval",
+    "--nbval-current-env",
+    "--nbval-sanitize-with",
+    os.path.join("tests", "nbval_sanitize.cfg"),
+    "-rs",
+]
 # make test runs in two processes (pytest-xdist). Half of a single process's time goes to
 # work that keeps one CPU busy (starting kernels, importing TensorFlow, building models,
 # the browser), so two take about two thirds of the time. --dist loadfile keeps each file
@@ -97,21 +106,27 @@ def venv_script(name, venv=VENV):
     return os.path.join(venv, folder, name + (".exe" if os.name == "nt" else ""))
 
 
-PROBE = ("import sys\n"
-         "try:\n"
-         "    import ensurepip, venv\n"
-         "    ok = 1\n"
-         "except ImportError:\n"
-         "    ok = 0\n"
-         "print('%d %d %d' % (sys.version_info[0], sys.version_info[1], ok))\n")
+PROBE = (
+    "import sys\n"
+    "try:\n"
+    "    import ensurepip, venv\n"
+    "    ok = 1\n"
+    "except ImportError:\n"
+    "    ok = 0\n"
+    "print('%d %d %d' % (sys.version_info[0], sys.version_info[1], ok))\n"
+)
 
 
 def probe(command):
     """(version, has_venv) of the interpreter started by ``command`` (a list), or None."""
     try:
-        out = subprocess.run(command + ["-c", PROBE], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, timeout=60,
-                             universal_newlines=True).stdout.split()
+        out = subprocess.run(
+            command + ["-c", PROBE],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+            universal_newlines=True,
+        ).stdout.split()
         return (int(out[0]), int(out[1])), out[2] == "1"
     except (OSError, ValueError, IndexError, subprocess.SubprocessError):
         return None
@@ -152,12 +167,14 @@ def find_python():
             "Python %s is installed but cannot create virtual environments: its `venv` module "
             "is missing. On Debian or Ubuntu install it with\n"
             "  sudo apt install python%s-venv\n"
-            "then run the same command again." % (no_venv[0], no_venv[0]))
+            "then run the same command again." % (no_venv[0], no_venv[0])
+        )
     raise SetupError(
         "The course needs Python %s (its pinned packages, TensorFlow 2.21 and NumPy 2.4 among "
         "them, have none for other versions), "
-        "but found only: %s.\n%s" % (supported_names(), "; ".join(seen) or "none",
-                                     HOW_TO_GET_PYTHON))
+        "but found only: %s.\n%s"
+        % (supported_names(), "; ".join(seen) or "none", HOW_TO_GET_PYTHON)
+    )
 
 
 # ------------------------------------------------------------------------- environment
@@ -197,23 +214,48 @@ def ensure_venv(quiet=False):
         shutil.rmtree(VENV)
     if not os.path.isdir(VENV):
         python = find_python()
-        print("Setting up the course's environment in .venv/ with %s (a few minutes, about "
-              "2 GB, mostly TensorFlow; only the first time)." % " ".join(python), flush=True)
+        print(
+            "Setting up the course's environment in .venv/ with %s (a few minutes, about "
+            "2 GB, mostly TensorFlow; only the first time)." % " ".join(python),
+            flush=True,
+        )
         run(python + ["-m", "venv", VENV])
     python = venv_python()
     pip = [python, "-m", "pip", "--disable-pip-version-check"]
-    run(pip + ["install", "-r", os.path.join(REPO_ROOT, "requirements.txt"),
-               "-c", os.path.join(REPO_ROOT, "constraints.txt")] + (["-q"] if quiet else []))
+    run(
+        pip
+        + [
+            "install",
+            "-r",
+            os.path.join(REPO_ROOT, "requirements.txt"),
+            "-c",
+            os.path.join(REPO_ROOT, "constraints.txt"),
+        ]
+        + (["-q"] if quiet else [])
+    )
     # This folder, importable from every notebook (editable: edits take effect at once).
-    run(pip + ["install", "-q", "--no-deps", "--no-build-isolation", "-e", REPO_ROOT,
-               "--config-settings", "editable_mode=compat"])
+    run(
+        pip
+        + [
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-e",
+            REPO_ROOT,
+            "--config-settings",
+            "editable_mode=compat",
+        ]
+    )
     register_kernel(python)
     write_lab_settings()
     if shutil.which("dot") is None:
-        print("NOTE: Graphviz's `dot` program is missing: notebook 04 will not draw the "
-              "model.\n      Install it with `sudo apt-get install graphviz` (Debian/Ubuntu), "
-              "`brew install graphviz` (macOS),\n      `winget install graphviz` (Windows) or "
-              "`conda install -c conda-forge graphviz`.")
+        print(
+            "NOTE: Graphviz's `dot` program is missing: notebook 04 will not draw the "
+            "model.\n      Install it with `sudo apt-get install graphviz` (Debian/Ubuntu), "
+            "`brew install graphviz` (macOS),\n      `winget install graphviz` (Windows) or "
+            "`conda install -c conda-forge graphviz`."
+        )
     with open(STAMP, "w") as f:
         f.write(fingerprint + "\n")
     return python
@@ -221,8 +263,17 @@ def ensure_venv(quiet=False):
 
 def register_kernel(python):
     """The course's Jupyter kernel, inside .venv/: Python from .venv/, Keras on TensorFlow."""
-    command = [python, "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL_NAME,
-               "--display-name", KERNEL_DISPLAY_NAME]
+    command = [
+        python,
+        "-m",
+        "ipykernel",
+        "install",
+        "--sys-prefix",
+        "--name",
+        KERNEL_NAME,
+        "--display-name",
+        KERNEL_DISPLAY_NAME,
+    ]
     for name, value in sorted(COURSE_ENV.items()):
         command += ["--env", name, value]
     run(command, stdout=subprocess.DEVNULL)
@@ -262,10 +313,14 @@ def lab_command(notebook_dir=None, solutions=False, extra=()):
         notebook_dir = os.path.join(REPO_ROOT, "notebooks")
     if solutions:
         notebook_dir = os.path.join(notebook_dir, "solutions")
-    command = [venv_script("jupyter"), "lab", "--notebook-dir=" + notebook_dir,
-               "--MappingKernelManager.default_kernel_name=" + KERNEL_NAME,
-               "--ContentsManager.hide_globs=['__pycache__', '*.pyc', '.ipynb_checkpoints',"
-               " 'solutions', '*.egg-info']"]
+    command = [
+        venv_script("jupyter"),
+        "lab",
+        "--notebook-dir=" + notebook_dir,
+        "--MappingKernelManager.default_kernel_name=" + KERNEL_NAME,
+        "--ContentsManager.hide_globs=['__pycache__', '*.pyc', '.ipynb_checkpoints',"
+        " 'solutions', '*.egg-info']",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI run as root
     return command + list(extra)
@@ -283,11 +338,13 @@ def pytest_command(extra=()):
     extra = list(extra)
     options = [arg.split("=", 1)[0] for arg in extra if arg.startswith("-")]
     plugins = [b for a, b in zip([""] + extra, extra) if a == "-p"] + [
-        arg[2:] for arg in extra if arg.startswith("-p") and arg != "-p"]
+        arg[2:] for arg in extra if arg.startswith("-p") and arg != "-p"
+    ]
     if "no:xdist" in plugins:
         return [venv_python(), "-m", "pytest"] + PYTEST_ARGS + extra
-    own_workers = any(option in ("--numprocesses", "--tx") or option.startswith("-n")
-                      for option in options)
+    own_workers = any(
+        option in ("--numprocesses", "--tx") or option.startswith("-n") for option in options
+    )
     workers = [] if own_workers else PYTEST_WORKERS
     if not own_workers and ("--pdb" in options or "--trace" in options):
         workers = ["-n", "0"]

@@ -65,8 +65,9 @@ def predictor(model, batch_size=40):
 
     def predict(X):
         X = np.asarray(X, dtype=np.float32)
-        return np.concatenate([call(tf.constant(X[i:i + batch_size])).numpy()
-                               for i in range(0, len(X), batch_size)])
+        return np.concatenate(
+            [call(tf.constant(X[i : i + batch_size])).numpy() for i in range(0, len(X), batch_size)]
+        )
 
     return predict
 
@@ -85,8 +86,9 @@ def cross_entropy(probabilities, Y):
     return float(-np.mean(np.sum(np.asarray(Y) * np.log(p), axis=1)))
 
 
-def lesion_study(model, X, Y, remove_residual_branch, blocks=RESNET50_BLOCKS, batch_size=40,
-                 with_loss=False):
+def lesion_study(
+    model, X, Y, remove_residual_branch, blocks=RESNET50_BLOCKS, batch_size=40, with_loss=False
+):
     """Test accuracy of ``model`` with each residual block's branch removed in turn.
 
     For each (stage, block), ``remove_residual_branch(model, stage, block)`` silences the
@@ -157,9 +159,14 @@ def forward_skipping(model, X, skip=None):
     residual = any(layer.name.startswith("add") for layer in model.layers)
     n_blocks = _block_count(model)
     if skip is not None and not 1 <= skip <= n_blocks:
-        raise ValueError(f"skip must be a block number from 1 to {n_blocks}, or None; got {skip!r}.")
-    act = next(layer for layer in model.layers
-               if layer.name.endswith("_final") and not layer.name.startswith("bn"))
+        raise ValueError(
+            f"skip must be a block number from 1 to {n_blocks}, or None; got {skip!r}."
+        )
+    act = next(
+        layer
+        for layer in model.layers
+        if layer.name.endswith("_final") and not layer.name.startswith("bn")
+    )
     x = model.get_layer("conv1")(X)
     for b in range(1, n_blocks + 1):
         if b == skip:
@@ -225,8 +232,10 @@ def twin_lesion_study(model, X, Y):
     """
     n_blocks = _block_count(model)
     baseline = accuracy(forward_skipping(model, X), Y)
-    return baseline, {f"block {b}": accuracy(forward_skipping(model, X, skip=b), Y)
-                      for b in range(1, n_blocks + 1)}
+    return baseline, {
+        f"block {b}": accuracy(forward_skipping(model, X, skip=b), Y)
+        for b in range(1, n_blocks + 1)
+    }
 
 
 def plot_lesions(panels, chance=1 / 6, title="Test accuracy with one block removed"):
@@ -244,15 +253,22 @@ def plot_lesions(panels, chance=1 / 6, title="Test accuracy with one block remov
     from matplotlib.patches import Patch
 
     widths = [max(len(acc), 5) for _, acc in panels.values()]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 + 0.45 * sum(widths), 4.8),
-                             gridspec_kw={"width_ratios": widths}, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(4 + 0.45 * sum(widths), 4.8),
+        gridspec_kw={"width_ratios": widths},
+        squeeze=False,
+    )
     first_blocks = False
     for ax, (name, (baseline, acc)) in zip(axes[0], panels.items()):
         labels = [label.replace("block ", "") for label in acc]
         values = 100 * np.array(list(acc.values()))
         is_first = [label[0].isdigit() and label.endswith("a") for label in labels]
         first_blocks = first_blocks or any(is_first)
-        ax.bar(range(len(labels)), values, color=["tab:orange" if f else "tab:blue" for f in is_first])
+        ax.bar(
+            range(len(labels)), values, color=["tab:orange" if f else "tab:blue" for f in is_first]
+        )
         ax.axhline(100 * baseline, color="black", lw=1.2)
         ax.axhline(100 * chance, color="grey", ls=":", lw=1.2)
         ax.set_xticks(range(len(labels)), labels)
@@ -260,11 +276,17 @@ def plot_lesions(panels, chance=1 / 6, title="Test accuracy with one block remov
         ax.set_ylabel("test accuracy (%)")
         ax.set_xlabel("block removed")
         ax.set_title(f"{name}\nnothing removed: {100 * baseline:.0f}%")
-    handles = [plt.Line2D([], [], color="black", lw=1.2, label="nothing removed"),
-               plt.Line2D([], [], color="grey", ls=":", lw=1.2, label=f"guessing ({100 * chance:.0f}%)"),
-               Patch(color="tab:blue", label="block removed")]
+    handles = [
+        plt.Line2D([], [], color="black", lw=1.2, label="nothing removed"),
+        plt.Line2D([], [], color="grey", ls=":", lw=1.2, label=f"guessing ({100 * chance:.0f}%)"),
+        Patch(color="tab:blue", label="block removed"),
+    ]
     if first_blocks:
-        handles.append(Patch(color="tab:orange", label="a stage's first block (1x1 convolution on its shortcut)"))
+        handles.append(
+            Patch(
+                color="tab:orange", label="a stage's first block (1x1 convolution on its shortcut)"
+            )
+        )
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=9, frameon=False)
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
@@ -297,7 +319,8 @@ def filter_normalized_direction(weights, rng):
         d = rng.standard_normal(w.shape).astype(np.float32)
         axes = tuple(range(w.ndim - 1))  # everything but the output channel
         scale = np.sqrt(np.sum(np.square(w), axis=axes, keepdims=True)) / (
-            np.sqrt(np.sum(np.square(d), axis=axes, keepdims=True)) + 1e-10)
+            np.sqrt(np.sum(np.square(d), axis=axes, keepdims=True)) + 1e-10
+        )
         direction.append(d * scale)
     return direction
 
@@ -342,8 +365,8 @@ def loss_surface(model, X, Y, span=1.0, steps=21, seed=0, batch_size=256):
             variable.assign(w + alpha * a + beta * b)
         total = 0.0
         for i in range(0, X.shape[0], batch_size):
-            p = model(X[i:i + batch_size], training=False)
-            total += tf.reduce_sum(keras.losses.categorical_crossentropy(Y[i:i + batch_size], p))
+            p = model(X[i : i + batch_size], training=False)
+            total += tf.reduce_sum(keras.losses.categorical_crossentropy(Y[i : i + batch_size], p))
         return total / X.shape[0]
 
     grid = np.linspace(-span, span, steps)
@@ -351,7 +374,9 @@ def loss_surface(model, X, Y, span=1.0, steps=21, seed=0, batch_size=256):
     try:
         for i, beta in enumerate(grid):
             for j, alpha in enumerate(grid):
-                loss[i, j] = float(loss_at(tf.constant(alpha, tf.float32), tf.constant(beta, tf.float32)))
+                loss[i, j] = float(
+                    loss_at(tf.constant(alpha, tf.float32), tf.constant(beta, tf.float32))
+                )
     finally:
         model.set_weights(weights)
     return {"alphas": grid, "betas": grid, "loss": loss}
@@ -375,11 +400,22 @@ def plot_loss_surfaces(surfaces, title="Training loss around the trained weights
     low = min(float(v.min()) for v in logs.values())
     high = max(float(v.max()) for v in logs.values())
     levels = np.arange(np.floor(low * 4) / 4, np.ceil(high * 4) / 4 + 0.125, 0.25)
-    fig, axes = plt.subplots(1, len(surfaces), figsize=(5.4 * len(surfaces) + 1.2, 5.0), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(surfaces), figsize=(5.4 * len(surfaces) + 1.2, 5.0), squeeze=False
+    )
     for ax, (name, s) in zip(axes[0], surfaces.items()):
         filled = ax.contourf(s["alphas"], s["betas"], logs[name], levels=levels, cmap="viridis")
-        ax.contour(s["alphas"], s["betas"], logs[name], levels=levels, colors="white", linewidths=0.4)
-        ax.contour(s["alphas"], s["betas"], s["loss"], levels=[np.log(classes)], colors="red", linewidths=1.5)
+        ax.contour(
+            s["alphas"], s["betas"], logs[name], levels=levels, colors="white", linewidths=0.4
+        )
+        ax.contour(
+            s["alphas"],
+            s["betas"],
+            s["loss"],
+            levels=[np.log(classes)],
+            colors="red",
+            linewidths=1.5,
+        )
         ax.plot([0], [0], marker="*", color="red", ms=12, ls="none", label="trained weights")
         ax.plot([], [], color="red", lw=1.5, label=f"loss = ln {classes} (guessing)")
         ax.set_xlabel("step along direction 1")
@@ -388,9 +424,11 @@ def plot_loss_surfaces(surfaces, title="Training loss around the trained weights
         ax.set_aspect("equal")
         ax.grid(False)
         ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
-    bar = fig.colorbar(filled, ax=axes[0].tolist(), label="training loss (cross-entropy, nats; log scale)")
+    bar = fig.colorbar(
+        filled, ax=axes[0].tolist(), label="training loss (cross-entropy, nats; log scale)"
+    )
     ticks = np.arange(np.ceil(levels[0]), levels[-1] + 1e-9)
-    bar.set_ticks(ticks, labels=[f"{10 ** t:g}" for t in ticks])
+    bar.set_ticks(ticks, labels=[f"{10**t:g}" for t in ticks])
     fig.suptitle(title)
     plt.show()
 
@@ -431,7 +469,9 @@ def edge_loss(surface):
     """
     loss = np.asarray(surface["loss"])
     if loss.ndim != 2 or loss.shape[0] != loss.shape[1] or loss.shape[0] < 2:
-        raise ValueError(f"edge_loss needs a square grid of losses, at least 2x2, not the shape {loss.shape}")
+        raise ValueError(
+            f"edge_loss needs a square grid of losses, at least 2x2, not the shape {loss.shape}"
+        )
     ring = np.concatenate([loss[0], loss[-1], loss[1:-1, 0], loss[1:-1, -1]])
     return float(np.median(ring))
 
@@ -540,8 +580,9 @@ def cell_centres(model, layer_input_of="avg_pool", size=64):
         if isinstance(layer, keras.layers.ZeroPadding2D):
             before, after = layer.padding[0]
             start, n = start - before * step, n + before + after
-        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D,
-                                keras.layers.AveragePooling2D)):
+        elif isinstance(
+            layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
+        ):
             k = (layer.kernel_size if hasattr(layer, "kernel_size") else layer.pool_size)[0]
             s = layer.strides[0]
             if layer.padding == "same":
@@ -564,14 +605,14 @@ def place_map(cam, start, step, size):
     """
     cam = np.asarray(cam, dtype=np.float64)
     pixels = np.arange(size, dtype=np.float64)
-    rows = np.stack([np.interp(pixels, start + step * np.arange(cam.shape[1]), row)
-                     for row in cam])
-    return np.stack([np.interp(pixels, start + step * np.arange(cam.shape[0]), column)
-                     for column in rows.T], axis=1).astype(np.float32)
+    rows = np.stack([np.interp(pixels, start + step * np.arange(cam.shape[1]), row) for row in cam])
+    return np.stack(
+        [np.interp(pixels, start + step * np.arange(cam.shape[0]), column) for column in rows.T],
+        axis=1,
+    ).astype(np.float32)
 
 
-def plot_grad_cam(images, maps, titles, title="Where the network looks (Grad-CAM)",
-                  centres=None):
+def plot_grad_cam(images, maps, titles, title="Where the network looks (Grad-CAM)", centres=None):
     """Each image beside its Grad-CAM map laid over it, in one row.
 
     Arguments:
@@ -598,8 +639,12 @@ def plot_grad_cam(images, maps, titles, title="Where the network looks (Grad-CAM
         centres = [centres] * m
     # Maps may differ in size (one per layer); each is enlarged on its own.
     if centres is None:
-        large = [tf.image.resize(np.asarray(h, dtype=np.float32)[..., None], (height, width),
-                                 method="bilinear").numpy()[..., 0] for h in maps]
+        large = [
+            tf.image.resize(
+                np.asarray(h, dtype=np.float32)[..., None], (height, width), method="bilinear"
+            ).numpy()[..., 0]
+            for h in maps
+        ]
     else:
         large = [place_map(h, start, step, height) for h, (start, step) in zip(maps, centres)]
     fig, axes = plt.subplots(2, m, figsize=(2.3 * m, 5.2), squeeze=False)

@@ -44,21 +44,39 @@ def identity_block(X, f, filters, stage, block):
     X_shortcut = X
 
     # First component of main path
-    X = Conv2D(filters=F1, kernel_size=(1, 1), strides=(1, 1), padding="valid",
-               name=conv_name_base + "2a", kernel_initializer=glorot_uniform(seed=0))(X)
+    X = Conv2D(
+        filters=F1,
+        kernel_size=(1, 1),
+        strides=(1, 1),
+        padding="valid",
+        name=conv_name_base + "2a",
+        kernel_initializer=glorot_uniform(seed=0),
+    )(X)
     X = BatchNormalization(axis=3, name=bn_name_base + "2a")(X)
     X = Activation("relu")(X)
 
     ### BEGIN SOLUTION
     # Second component of main path
-    X = Conv2D(filters=F2, kernel_size=(f, f), strides=(1, 1), padding="same",
-               name=conv_name_base + "2b", kernel_initializer=glorot_uniform(seed=0))(X)
+    X = Conv2D(
+        filters=F2,
+        kernel_size=(f, f),
+        strides=(1, 1),
+        padding="same",
+        name=conv_name_base + "2b",
+        kernel_initializer=glorot_uniform(seed=0),
+    )(X)
     X = BatchNormalization(axis=3, name=bn_name_base + "2b")(X)
     X = Activation("relu")(X)
 
     # Third component of main path
-    X = Conv2D(filters=F3, kernel_size=(1, 1), strides=(1, 1), padding="valid",
-               name=conv_name_base + "2c", kernel_initializer=glorot_uniform(seed=0))(X)
+    X = Conv2D(
+        filters=F3,
+        kernel_size=(1, 1),
+        strides=(1, 1),
+        padding="valid",
+        name=conv_name_base + "2c",
+        kernel_initializer=glorot_uniform(seed=0),
+    )(X)
     X = BatchNormalization(axis=3, name=bn_name_base + "2c")(X)
 
     # Final step: add the shortcut to the main path, then a ReLU
@@ -94,26 +112,49 @@ def convolutional_block(X, f, filters, stage, block, s=2):
 
     ### BEGIN SOLUTION
     # First component of main path
-    X = Conv2D(filters=F1, kernel_size=(1, 1), strides=(s, s), padding="valid",
-               name=conv_name_base + "2a", kernel_initializer=glorot_uniform(seed=0))(X)
+    X = Conv2D(
+        filters=F1,
+        kernel_size=(1, 1),
+        strides=(s, s),
+        padding="valid",
+        name=conv_name_base + "2a",
+        kernel_initializer=glorot_uniform(seed=0),
+    )(X)
     X = BatchNormalization(axis=3, name=bn_name_base + "2a")(X)
     X = Activation("relu")(X)
 
     # Second component of main path
-    X = Conv2D(filters=F2, kernel_size=(f, f), strides=(1, 1), padding="same",
-               name=conv_name_base + "2b", kernel_initializer=glorot_uniform(seed=0))(X)
+    X = Conv2D(
+        filters=F2,
+        kernel_size=(f, f),
+        strides=(1, 1),
+        padding="same",
+        name=conv_name_base + "2b",
+        kernel_initializer=glorot_uniform(seed=0),
+    )(X)
     X = BatchNormalization(axis=3, name=bn_name_base + "2b")(X)
     X = Activation("relu")(X)
 
     # Third component of main path
-    X = Conv2D(filters=F3, kernel_size=(1, 1), strides=(1, 1), padding="valid",
-               name=conv_name_base + "2c", kernel_initializer=glorot_uniform(seed=0))(X)
+    X = Conv2D(
+        filters=F3,
+        kernel_size=(1, 1),
+        strides=(1, 1),
+        padding="valid",
+        name=conv_name_base + "2c",
+        kernel_initializer=glorot_uniform(seed=0),
+    )(X)
     X = BatchNormalization(axis=3, name=bn_name_base + "2c")(X)
 
     # Shortcut path
-    X_shortcut = Conv2D(filters=F3, kernel_size=(1, 1), strides=(s, s), padding="valid",
-                        name=conv_name_base + "1",
-                        kernel_initializer=glorot_uniform(seed=0))(X_shortcut)
+    X_shortcut = Conv2D(
+        filters=F3,
+        kernel_size=(1, 1),
+        strides=(s, s),
+        padding="valid",
+        name=conv_name_base + "1",
+        kernel_initializer=glorot_uniform(seed=0),
+    )(X_shortcut)
     X_shortcut = BatchNormalization(axis=3, name=bn_name_base + "1")(X_shortcut)
 
     # Final step: add the shortcut to the main path, then a ReLU
@@ -143,8 +184,9 @@ def ResNet50(input_shape=(64, 64, 3), classes=6):
     X = ZeroPadding2D((3, 3))(X_input)
 
     # Stage 1
-    X = Conv2D(64, (7, 7), strides=(2, 2), name="conv1",
-               kernel_initializer=glorot_uniform(seed=0))(X)
+    X = Conv2D(64, (7, 7), strides=(2, 2), name="conv1", kernel_initializer=glorot_uniform(seed=0))(
+        X
+    )
     X = BatchNormalization(axis=3, name="bn_conv1")(X)
     X = Activation("relu")(X)
     X = MaxPooling2D((3, 3), strides=(2, 2))(X)
@@ -180,8 +222,12 @@ def ResNet50(input_shape=(64, 64, 3), classes=6):
 
     # Output layer
     X = Flatten()(X)
-    X = Dense(classes, activation="softmax", name="fc" + str(classes),
-              kernel_initializer=glorot_uniform(seed=0))(X)
+    X = Dense(
+        classes,
+        activation="softmax",
+        name="fc" + str(classes),
+        kernel_initializer=glorot_uniform(seed=0),
+    )(X)
 
     # Create model
     model = keras.Model(inputs=X_input, outputs=X, name="ResNet50")

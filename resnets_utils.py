@@ -70,8 +70,7 @@ def check_environment():
         installed = metadata.version("tensorflow")
     except metadata.PackageNotFoundError:
         raise CourseEnvironmentError(
-            f"TensorFlow is not installed in this kernel's Python ({sys.executable}). "
-            f"{KERNEL_HELP}"
+            f"TensorFlow is not installed in this kernel's Python ({sys.executable}). {KERNEL_HELP}"
         ) from None
     if ".".join(installed.split(".")[:2]) != TENSORFLOW_VERSION:
         raise CourseEnvironmentError(
@@ -171,18 +170,20 @@ def setup_notebook(seed=0):
     tf.config.experimental.enable_op_determinism()
     if not tf.config.list_physical_devices("GPU"):
         tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
-    plt.rcParams.update({
-        "figure.figsize": (8, 5),
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "axes.titlesize": 13,
-        "axes.labelsize": 11,
-        "legend.fontsize": 10,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    })
+    plt.rcParams.update(
+        {
+            "figure.figsize": (8, 5),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.titlesize": 13,
+            "axes.labelsize": 11,
+            "legend.fontsize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
     np.set_printoptions(precision=4, suppress=True)
     if os.environ.get("RESNETS_NO_NETWORK"):
         block_network()
@@ -290,8 +291,7 @@ def _read_split(file, split):
         Y = Y[0]
     if Y.ndim != 1 or len(Y) != len(X):
         raise DatasetError(
-            f"'{y_key}' in {file} has shape {Y.shape}; expected ({len(X)},), one label "
-            "per image."
+            f"'{y_key}' in {file} has shape {Y.shape}; expected ({len(X)},), one label per image."
         )
     if not np.issubdtype(Y.dtype, np.integer):
         raise DatasetError(
@@ -343,8 +343,18 @@ def convert_to_one_hot(Y, C):
 
 
 # The first bytes of HEIF files (iPhone photos: .heic): "ftyp" at byte 4, then a brand.
-HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
-               b"mif1", b"msf1")
+HEIF_BRANDS = (
+    b"heic",
+    b"heix",
+    b"heim",
+    b"heis",
+    b"hevc",
+    b"hevx",
+    b"hevm",
+    b"hevs",
+    b"mif1",
+    b"msf1",
+)
 
 
 class ImageLoadError(ValueError):
@@ -445,8 +455,9 @@ def plot_samples(X, Y, n_per_class=6, seed=0, title="SIGNS samples"):
     labels = np.asarray(Y).reshape(-1)
     classes = np.unique(labels)
     rng = np.random.default_rng(seed)
-    fig, axes = plt.subplots(len(classes), n_per_class,
-                             figsize=(1.5 * n_per_class, 1.6 * len(classes)))
+    fig, axes = plt.subplots(
+        len(classes), n_per_class, figsize=(1.5 * n_per_class, 1.6 * len(classes))
+    )
     axes = np.atleast_2d(axes)
     for row, c in zip(axes, classes):
         picks = rng.choice(np.flatnonzero(labels == c), size=n_per_class, replace=False)
@@ -471,8 +482,10 @@ def plot_history(history, title="Learning curves"):
     hist = history.history
     epochs = np.arange(1, len(hist["loss"]) + 1)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, key, label in ((ax_loss, "loss", "loss (cross-entropy)"),
-                           (ax_acc, "accuracy", "accuracy")):
+    for ax, key, label in (
+        (ax_loss, "loss", "loss (cross-entropy)"),
+        (ax_acc, "accuracy", "accuracy"),
+    ):
         ax.plot(epochs, hist[key], "o-", label="training")
         if "val_" + key in hist:
             ax.plot(epochs, hist["val_" + key], "s--", label="validation")
@@ -520,8 +533,13 @@ def plot_prediction(image, probabilities, model_input=None, class_names=SIGN_NAM
     predicted = int(np.argmax(p))
     panels = 3 if model_input is not None else 2
     ratios = [1, 1, 1.9] if panels == 3 else [1, 1.9]
-    fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels, 4.2), layout="constrained",
-                             gridspec_kw={"width_ratios": ratios})
+    fig, axes = plt.subplots(
+        1,
+        panels,
+        figsize=(4.6 * panels, 4.2),
+        layout="constrained",
+        gridspec_kw={"width_ratios": ratios},
+    )
     ax_img, ax_bar = axes[0], axes[-1]
     ax_img.imshow(image)
     ax_img.set_axis_off()
@@ -533,7 +551,7 @@ def plot_prediction(image, probabilities, model_input=None, class_names=SIGN_NAM
         axes[1].set_title(f"what the model sees ({seen.shape[1]}x{seen.shape[0]})")
     colors = ["tab:orange" if c == predicted else "tab:blue" for c in range(len(p))]
     ax_bar.barh(range(len(p)), p, color=colors)
-    ax_bar.set_yticks(range(len(p)), class_names[:len(p)])
+    ax_bar.set_yticks(range(len(p)), class_names[: len(p)])
     ax_bar.invert_yaxis()
     ax_bar.set_xlim(0, 1)
     ax_bar.set_xlabel("probability")
@@ -580,9 +598,12 @@ def photo_upload(model, default=None, size=64):
 
     import ipywidgets as widgets
 
-    upload = widgets.FileUpload(accept="image/*", multiple=False,
-                                description="Upload a photo",
-                                layout=widgets.Layout(width="14em"))
+    upload = widgets.FileUpload(
+        accept="image/*",
+        multiple=False,
+        description="Upload a photo",
+        layout=widgets.Layout(width="14em"),
+    )
     shown = widgets.Output()
     box = widgets.VBox([upload, shown])
     default = Path(default) if default is not None else IMAGES_DIR / "my_image.jpg"
@@ -700,25 +721,43 @@ def plot_residual_block(kind="identity", to_file=None):
     stride = "\nstride s" if kind == "convolutional" else ""
     colors = {"conv": "#9ecae1", "bn": "#fdd0a2", "relu": "#c7e9c0", "add": "#e0e0e0"}
     main = [
-        ("conv", f"CONV2D\n1x1, F1\nvalid{stride}"), ("bn", "Batch\nNorm"), ("relu", "ReLU"),
-        ("conv", "CONV2D\nfxf, F2\nsame"), ("bn", "Batch\nNorm"), ("relu", "ReLU"),
-        ("conv", "CONV2D\n1x1, F3\nvalid"), ("bn", "Batch\nNorm"),
-        ("add", "+"), ("relu", "ReLU"),
+        ("conv", f"CONV2D\n1x1, F1\nvalid{stride}"),
+        ("bn", "Batch\nNorm"),
+        ("relu", "ReLU"),
+        ("conv", "CONV2D\nfxf, F2\nsame"),
+        ("bn", "Batch\nNorm"),
+        ("relu", "ReLU"),
+        ("conv", "CONV2D\n1x1, F3\nvalid"),
+        ("bn", "Batch\nNorm"),
+        ("add", "+"),
+        ("relu", "ReLU"),
     ]
     box_w, box_h, gap, y_main, y_short = 0.95, 1.0, 0.45, 0.0, 1.85
     fig, ax = plt.subplots(figsize=(14, 3.6))
     xs = [1.0 + i * (box_w + gap) for i in range(len(main))]
 
     def arrow(start, end, **kw):
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14,
-                                     lw=1.4, color="#333333", **kw))
+        ax.add_patch(
+            FancyArrowPatch(
+                start, end, arrowstyle="-|>", mutation_scale=14, lw=1.4, color="#333333", **kw
+            )
+        )
 
     def box(x, y, style, label):
-        ax.add_patch(FancyBboxPatch((x, y - box_h / 2), box_w, box_h,
-                                    boxstyle="round,pad=0.02,rounding_size=0.08",
-                                    fc=colors[style], ec="#333333", lw=1.1))
-        ax.text(x + box_w / 2, y, label, ha="center", va="center",
-                fontsize=16 if label == "+" else 9)
+        ax.add_patch(
+            FancyBboxPatch(
+                (x, y - box_h / 2),
+                box_w,
+                box_h,
+                boxstyle="round,pad=0.02,rounding_size=0.08",
+                fc=colors[style],
+                ec="#333333",
+                lw=1.1,
+            )
+        )
+        ax.text(
+            x + box_w / 2, y, label, ha="center", va="center", fontsize=16 if label == "+" else 9
+        )
 
     # input, main path, output
     ax.text(0.15, y_main, "X\n(input)", ha="center", va="center", fontsize=11)
@@ -734,10 +773,20 @@ def plot_residual_block(kind="identity", to_file=None):
     # the three components of the main path
     for c in range(3):
         left, right = xs[3 * c] - 0.12, xs[min(3 * c + 2, 7)] + box_w + 0.12
-        ax.add_patch(Rectangle((left, y_main - 0.72), right - left, 1.44, fill=False,
-                               ls="--", lw=0.8, ec="#777777"))
-        ax.text((left + right) / 2, y_main - 0.87, f"component {c + 1} of the main path",
-                ha="center", va="top", fontsize=9, color="#555555")
+        ax.add_patch(
+            Rectangle(
+                (left, y_main - 0.72), right - left, 1.44, fill=False, ls="--", lw=0.8, ec="#777777"
+            )
+        )
+        ax.text(
+            (left + right) / 2,
+            y_main - 0.87,
+            f"component {c + 1} of the main path",
+            ha="center",
+            va="top",
+            fontsize=9,
+            color="#555555",
+        )
 
     # shortcut along the top, into the addition
     x_add = xs[8] + box_w / 2
@@ -756,8 +805,15 @@ def plot_residual_block(kind="identity", to_file=None):
         ax.plot([x_split, x_add], [y_short, y_short], color="#333333", lw=1.4)
         shortcut = "shortcut: the input, unchanged (skip connection)"
     arrow((x_add, y_short), (x_add, y_main + box_h / 2))
-    ax.text((x_split + x_add) / 2, y_short + 0.62, shortcut, ha="center", va="bottom",
-            fontsize=10, color="#333333")
+    ax.text(
+        (x_split + x_add) / 2,
+        y_short + 0.62,
+        shortcut,
+        ha="center",
+        va="bottom",
+        fontsize=10,
+        color="#333333",
+    )
 
     title = "Identity block" if kind == "identity" else "Convolutional block"
     ax.set_title(f"{title}: output = ReLU(main path(X) + shortcut(X))", fontsize=13)

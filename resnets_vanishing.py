@@ -56,8 +56,16 @@ def prepare_signs(n_train=None, image_size=32, seed=0, path=None, split="train")
 # ---------------------------------------------------------------------------- models
 
 
-def build_network(depth, residual, activation="relu", batchnorm=True, width=16,
-                  input_shape=(32, 32, 3), classes=6, seed=0):
+def build_network(
+    depth,
+    residual,
+    activation="relu",
+    batchnorm=True,
+    width=16,
+    input_shape=(32, 32, 3),
+    classes=6,
+    seed=0,
+):
     """Build a thin deep convolutional network, plain or with identity shortcuts.
 
     Layout: ``conv1`` (3x3, ``width`` filters, stride 2), then ``(depth - 2) / 2`` blocks of
@@ -94,13 +102,23 @@ def build_network(depth, residual, activation="relu", batchnorm=True, width=16,
         if batchnorm:
             x = layers.BatchNormalization(name=f"bn{k}")(x)
         x = layers.Activation(activation, name=f"{activation}{k}")(x)
-        return layers.Conv2D(width, 3, padding="same",
-                             kernel_initializer=glorot_uniform(seed=seed + k),
-                             name=f"conv{k}")(x)
+        return layers.Conv2D(
+            width,
+            3,
+            padding="same",
+            kernel_initializer=glorot_uniform(seed=seed + k),
+            name=f"conv{k}",
+        )(x)
 
     inputs = keras.Input(shape=input_shape, name="images")
-    x = layers.Conv2D(width, 3, strides=2, padding="same",
-                      kernel_initializer=glorot_uniform(seed=seed + 1), name="conv1")(inputs)
+    x = layers.Conv2D(
+        width,
+        3,
+        strides=2,
+        padding="same",
+        kernel_initializer=glorot_uniform(seed=seed + 1),
+        name="conv1",
+    )(inputs)
     k = 1
     for b in range(n_blocks):
         shortcut = x
@@ -113,8 +131,12 @@ def build_network(depth, residual, activation="relu", batchnorm=True, width=16,
         x = layers.BatchNormalization(name="bn_final")(x)
     x = layers.Activation(activation, name=f"{activation}_final")(x)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    outputs = layers.Dense(classes, activation="softmax", name="fc",
-                           kernel_initializer=glorot_uniform(seed=seed + depth))(x)
+    outputs = layers.Dense(
+        classes,
+        activation="softmax",
+        name="fc",
+        kernel_initializer=glorot_uniform(seed=seed + depth),
+    )(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -126,8 +148,17 @@ def kernel_layers(model):
 # ----------------------------------------------------------------------- measurement
 
 
-def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_rate=1e-3,
-                              seed=0, record_every=1, optimizer="adam"):
+def train_recording_gradients(
+    model,
+    X,
+    Y,
+    steps=200,
+    batch_size=32,
+    learning_rate=1e-3,
+    seed=0,
+    record_every=1,
+    optimizer="adam",
+):
     """Train ``model`` with Adam on (X, Y) and record the loss and each kernel's gradient norm.
 
     Each step draws a batch of ``batch_size`` examples (a fixed random order per epoch,
@@ -171,7 +202,8 @@ def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_ra
         if index is None:
             raise ValueError(
                 f"train_recording_gradients records the gradient of every layer's kernel, but "
-                f"layer {layer.name!r} is frozen (trainable=False): make it trainable again.")
+                f"layer {layer.name!r} is frozen (trainable=False): make it trainable again."
+            )
         kernel_index.append(index)
     apply_update = fused_optimizer_update(optimizer, variables, learning_rate)
     initial_kernels = [layer.kernel.numpy() for layer in kernel_layers(model)]
@@ -193,7 +225,7 @@ def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_ra
     for step in range(steps):
         if position + batch_size > m:
             order, position = rng.permutation(m), 0
-        batch = order[position:position + batch_size]
+        batch = order[position : position + batch_size]
         position += batch_size
         loss, grad_norms = train_step(tf.constant(X[batch]), tf.constant(Y[batch]))
         losses.append(float(loss))
@@ -205,9 +237,12 @@ def train_recording_gradients(model, X, Y, steps=200, batch_size=32, learning_ra
         "loss": np.array(losses),
         "steps": np.array(records),
         "grad_norms": np.array(norms),
-        "kernel_change": np.array([
-            np.linalg.norm(layer.kernel.numpy() - before) / np.linalg.norm(before)
-            for layer, before in zip(kernel_layers(model), initial_kernels)]),
+        "kernel_change": np.array(
+            [
+                np.linalg.norm(layer.kernel.numpy() - before) / np.linalg.norm(before)
+                for layer, before in zip(kernel_layers(model), initial_kernels)
+            ]
+        ),
     }
 
 
@@ -252,7 +287,8 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
             dtype = getattr(variable.dtype, "name", variable.dtype)
             raise ValueError(
                 f"fused_optimizer_update trains float32 variables, but {name!r} is "
-                f"{dtype}: give its layer dtype='float32' (Keras' default).")
+                f"{dtype}: give its layer dtype='float32' (Keras' default)."
+            )
     lr = tf.constant(learning_rate, tf.float32)
     first_moments = [tf.Variable(tf.zeros(v.shape, tf.float32), trainable=False) for v in variables]
     if optimizer == "sgd":
@@ -262,11 +298,15 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
             for variable, velocity, grad in zip(variables, first_moments, grads):
                 if grad is None:
                     continue
-                tf.raw_ops.ResourceApplyKerasMomentum(var=variable.handle, accum=velocity.handle,
-                                                      lr=lr, grad=grad, momentum=momentum)
+                tf.raw_ops.ResourceApplyKerasMomentum(
+                    var=variable.handle, accum=velocity.handle, lr=lr, grad=grad, momentum=momentum
+                )
+
         return update
 
-    second_moments = [tf.Variable(tf.zeros(v.shape, tf.float32), trainable=False) for v in variables]
+    second_moments = [
+        tf.Variable(tf.zeros(v.shape, tf.float32), trainable=False) for v in variables
+    ]
     iterations = tf.Variable(0.0, trainable=False)
     beta_1, beta_2, epsilon = (tf.constant(x, tf.float32) for x in (0.9, 0.999, 1e-7))
 
@@ -276,10 +316,19 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
         for variable, m, v, grad in zip(variables, first_moments, second_moments, grads):
             if grad is None:
                 continue
-            tf.raw_ops.ResourceApplyAdam(var=variable.handle, m=m.handle, v=v.handle,
-                                         beta1_power=beta_1_power, beta2_power=beta_2_power,
-                                         lr=lr, beta1=beta_1, beta2=beta_2, epsilon=epsilon,
-                                         grad=grad)
+            tf.raw_ops.ResourceApplyAdam(
+                var=variable.handle,
+                m=m.handle,
+                v=v.handle,
+                beta1_power=beta_1_power,
+                beta2_power=beta_2_power,
+                lr=lr,
+                beta1=beta_1,
+                beta2=beta_2,
+                epsilon=epsilon,
+                grad=grad,
+            )
+
     return update
 
 
@@ -313,8 +362,7 @@ def _save(fig, save_as):
         fig.savefig(save_as, bbox_inches="tight")
 
 
-def plot_gradient_norms_by_layer(panels, title="Gradient norms at initialisation",
-                                 save_as=None):
+def plot_gradient_norms_by_layer(panels, title="Gradient norms at initialisation", save_as=None):
     """Plot each layer's gradient norm against its depth, on a log scale.
 
     Arguments:
@@ -328,8 +376,9 @@ def plot_gradient_norms_by_layer(panels, title="Gradient norms at initialisation
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4.5), squeeze=False)
     for ax, (panel, curves) in zip(axes[0], panels.items()):
         for (label, norms), style in zip(curves.items(), ("o-", "s-", "^--", "v--")):
-            ax.semilogy(np.arange(1, len(norms) + 1), list(norms.values()), style,
-                        markersize=4, label=label)
+            ax.semilogy(
+                np.arange(1, len(norms) + 1), list(norms.values()), style, markersize=4, label=label
+            )
         ax.set_title(panel)
         ax.set_xlabel("layer (1 = next to the input)")
         ax.set_ylabel("norm of dL/dW (log scale)")
@@ -354,14 +403,19 @@ def plot_gradient_heatmaps(histories, title="Gradient norms during training", sa
     all_norms = np.concatenate([h["grad_norms"].ravel() for h in histories.values()])
     positive = all_norms[all_norms > 0]
     norm = LogNorm(vmin=max(positive.min(), 1e-16), vmax=positive.max())
-    fig, axes = plt.subplots(1, len(histories), figsize=(6 * len(histories), 4.5),
-                             squeeze=False)
+    fig, axes = plt.subplots(1, len(histories), figsize=(6 * len(histories), 4.5), squeeze=False)
     for ax, (label, history) in zip(axes[0], histories.items()):
         grads = np.maximum(history["grad_norms"].T, norm.vmin)
         steps = history["steps"]
-        image = ax.imshow(grads, aspect="auto", origin="lower", norm=norm, cmap="viridis",
-                          extent=(steps[0], steps[-1] + 1, 0.5, grads.shape[0] + 0.5),
-                          interpolation="nearest")
+        image = ax.imshow(
+            grads,
+            aspect="auto",
+            origin="lower",
+            norm=norm,
+            cmap="viridis",
+            extent=(steps[0], steps[-1] + 1, 0.5, grads.shape[0] + 0.5),
+            interpolation="nearest",
+        )
         ax.set_title(label)
         ax.set_xlabel("training step")
         ax.set_ylabel("layer (1 = next to the input)")
@@ -373,8 +427,12 @@ def plot_gradient_heatmaps(histories, title="Gradient norms during training", sa
     plt.show()
 
 
-def plot_gradient_lines(histories, layers=(1, None, -2), title="Gradient norms of a few "
-                        "layers during training", save_as=None):
+def plot_gradient_lines(
+    histories,
+    layers=(1, None, -2),
+    title="Gradient norms of a few layers during training",
+    save_as=None,
+):
     """Plot the gradient norm of a few layers over the training steps, one panel per net.
 
     Arguments:
@@ -384,14 +442,18 @@ def plot_gradient_lines(histories, layers=(1, None, -2), title="Gradient norms o
     """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(histories), figsize=(6 * len(histories), 4.2),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        1, len(histories), figsize=(6 * len(histories), 4.2), squeeze=False, sharey=True
+    )
     for ax, (label, history) in zip(axes[0], histories.items()):
         n = len(history["layers"])
         for number in layers:
             index = n // 2 if number is None else (number - 1 if number > 0 else n + number)
-            ax.semilogy(history["steps"], history["grad_norms"][:, index],
-                        label=f"layer {index + 1} ({history['layers'][index]})")
+            ax.semilogy(
+                history["steps"],
+                history["grad_norms"][:, index],
+                label=f"layer {index + 1} ({history['layers'][index]})",
+            )
         ax.set_title(label)
         ax.set_xlabel("training step")
         ax.set_ylabel("norm of dL/dW (log scale)")
@@ -402,8 +464,9 @@ def plot_gradient_lines(histories, layers=(1, None, -2), title="Gradient norms o
     plt.show()
 
 
-def plot_kernel_changes(histories, title="How far each layer's kernel moved in training",
-                        save_as=None):
+def plot_kernel_changes(
+    histories, title="How far each layer's kernel moved in training", save_as=None
+):
     """Plot how far each kernel moved in training, by layer and against its gradient norm.
 
     Left: each layer's relative change ``kernel_change`` against its depth. Right: the
@@ -420,8 +483,9 @@ def plot_kernel_changes(histories, title="How far each layer's kernel moved in t
     for (label, history), style in zip(histories.items(), ("o", "s", "^", "v")):
         change = np.where(history["kernel_change"] > 0, history["kernel_change"], np.nan)
         grad = np.median(history["grad_norms"], axis=0)
-        by_layer.semilogy(np.arange(1, len(change) + 1), change, style + "-", markersize=4,
-                          label=label)
+        by_layer.semilogy(
+            np.arange(1, len(change) + 1), change, style + "-", markersize=4, label=label
+        )
         by_gradient.loglog(grad, change, style, markersize=5, label=label)
     by_layer.set_xlabel("layer (1 = next to the input)")
     by_layer.set_ylabel("||W_after - W_before|| / ||W_before|| (log)")
@@ -452,7 +516,8 @@ def check_claims(claims):
     assert not failed, (
         "This does not hold in your run: " + "; ".join(failed) + ". If your function "
         "passed its check, run the notebook again from the top (Kernel > Restart Kernel "
-        "and Run All Cells): cells run out of order can change the numbers.")
+        "and Run All Cells): cells run out of order can change the numbers."
+    )
 
 
 def plot_losses(histories, window=10, title="Training loss", save_as=None):
@@ -466,8 +531,7 @@ def plot_losses(histories, window=10, title="Training loss", save_as=None):
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for (label, history), style in zip(histories.items(), ("-", "-", "--", "--")):
         ax.plot(smooth(history["loss"], window), style, label=label)
-    ax.axhline(np.log(6), color="grey", linestyle=":",
-               label="chance: ln 6 = 1.79")
+    ax.axhline(np.log(6), color="grey", linestyle=":", label="chance: ln 6 = 1.79")
     ax.set_xlabel("training step")
     ax.set_ylabel(f"cross-entropy (moving average of {window} steps)")
     ax.set_title(title)
@@ -477,8 +541,9 @@ def plot_losses(histories, window=10, title="Training loss", save_as=None):
     plt.show()
 
 
-def plot_degradation(histories, window=20, title="Training loss of shallow and deep networks",
-                     save_as=None):
+def plot_degradation(
+    histories, window=20, title="Training loss of shallow and deep networks", save_as=None
+):
     """Plot training losses as He et al. (2015) Fig. 1 and 4: plain on the left, residual on
     the right, one line per depth (moving average over ``window`` steps).
 

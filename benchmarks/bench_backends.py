@@ -71,16 +71,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps", type=int, default=6)
-    parser.add_argument("--python", default=sys.executable,
-                        help="the Python whose Keras backends to measure")
+    parser.add_argument(
+        "--python", default=sys.executable, help="the Python whose Keras backends to measure"
+    )
     args = parser.parse_args(argv)
     print(benchutils.machine_line())
     print(f"Python: {args.python}")
     measured = {}
     for backend in ("tensorflow", "jax", "torch"):
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        process = subprocess.run([args.python, "-c", CHILD, str(args.repeats), str(args.steps)],
-                                 env=env, capture_output=True, text=True)
+        process = subprocess.run(
+            [args.python, "-c", CHILD, str(args.repeats), str(args.steps)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         lines = [line for line in process.stdout.splitlines() if line.startswith("{")]
         if process.returncode != 0 or not lines:
             print(f"{backend}: FAILED (exit status {process.returncode})\n{process.stderr[-2000:]}")
@@ -92,13 +97,18 @@ def main(argv=None):
         measured[backend] = answer["img_per_s"]
         runs = ", ".join(f"{rate:.1f}" for rate in answer["runs"])
         print(f"{backend}: {answer['img_per_s']:.1f} img/s (runs: {runs})", flush=True)
-        benchutils.result(f"backend_{backend}_keras_apps_resnet50", answer["img_per_s"], "img/s",
-                          "{:.1f}")
+        benchutils.result(
+            f"backend_{backend}_keras_apps_resnet50", answer["img_per_s"], "img/s", "{:.1f}"
+        )
     if "tensorflow" in measured:
         for backend, rate in measured.items():
             if backend != "tensorflow":
-                benchutils.result(f"backend_{backend}_over_tensorflow",
-                                  rate / measured["tensorflow"], "x", "{:.2f}")
+                benchutils.result(
+                    f"backend_{backend}_over_tensorflow",
+                    rate / measured["tensorflow"],
+                    "x",
+                    "{:.2f}",
+                )
     return 0
 
 

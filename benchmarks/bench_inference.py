@@ -59,7 +59,10 @@ def peak_memory(train_steps):
     """(RSS high-water mark after imports, after training), in MiB, of a fresh process."""
     out = subprocess.run(
         [sys.executable, "-c", PEAK_MEMORY_CHILD, str(benchutils.REPO_ROOT), str(train_steps)],
-        capture_output=True, text=True, check=True)
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     return figures["after_imports_kib"] / 1024, figures["peak_kib"] / 1024
 
@@ -68,8 +71,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--calls", type=int, default=30, help="timed calls per repeat")
-    parser.add_argument("--train-steps", type=int, default=3,
-                        help="training steps of batch 32 in the peak-memory process")
+    parser.add_argument(
+        "--train-steps",
+        type=int,
+        default=3,
+        help="training steps of batch 32 in the peak-memory process",
+    )
     args = parser.parse_args(argv)
 
     import keras
@@ -100,9 +107,11 @@ def main(argv=None):
     runs = [peak_memory(args.train_steps) for _ in range(args.repeats)]
     imports_mib = statistics.median(r[0] for r in runs)
     peak_mib = statistics.median(r[1] for r in runs)
-    print(f"peak memory of {args.train_steps} training steps of batch 32 in a fresh process, "
-          f"over {args.repeats} process(es): {peak_mib:.0f} MiB "
-          f"({imports_mib:.0f} MiB after the imports alone)")
+    print(
+        f"peak memory of {args.train_steps} training steps of batch 32 in a fresh process, "
+        f"over {args.repeats} process(es): {peak_mib:.0f} MiB "
+        f"({imports_mib:.0f} MiB after the imports alone)"
+    )
 
     benchutils.result("infer_latency_eager", 1000 * latency["eager"], "ms", "{:.1f}")
     benchutils.result("infer_latency_compiled", 1000 * latency["compiled"], "ms", "{:.1f}")

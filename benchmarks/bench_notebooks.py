@@ -26,8 +26,10 @@ sys.path.insert(0, str(benchutils.REPO_ROOT / "tools"))
 from run_solutions import run  # noqa: E402
 
 TARGET_SECONDS = 360  # all notebooks together
-NOTEBOOK_TARGETS = {"01_vanishing_gradients": 180,  # the measuring notebooks on their own
-                    "05_why_resnets_work": 180}
+NOTEBOOK_TARGETS = {
+    "01_vanishing_gradients": 180,  # the measuring notebooks on their own
+    "05_why_resnets_work": 180,
+}
 
 
 def cell_seconds(cell):
@@ -44,13 +46,22 @@ def cell_seconds(cell):
 
 def print_profile(nb, total, top):
     """The ``top`` slowest cells of an executed notebook, with their share of its time."""
-    cells = [(cell_seconds(cell), index, cell) for index, cell in enumerate(nb.cells)
-             if cell.cell_type == "code"]
+    cells = [
+        (cell_seconds(cell), index, cell)
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+    ]
     in_cells = sum(seconds for seconds, _, _ in cells)
     print(f"  cells: {in_cells:.1f} s; kernel start and the rest: {total - in_cells:.1f} s")
     for seconds, index, cell in sorted(cells, key=lambda c: c[0], reverse=True)[:top]:
-        first = next((line for line in cell.source.splitlines()
-                      if line.strip() and not line.lstrip().startswith("#")), "")
+        first = next(
+            (
+                line
+                for line in cell.source.splitlines()
+                if line.strip() and not line.lstrip().startswith("#")
+            ),
+            "",
+        )
         print(f"  {seconds:6.1f} s {seconds / total:4.0%}  cell {index:2}: {first[:70]}")
 
 
@@ -58,12 +69,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--repeats", type=int, default=1, help="runs of each notebook")
-    parser.add_argument("--profile", type=int, default=5,
-                        help="show this many slowest cells of each notebook (first run)")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=5,
+        help="show this many slowest cells of each notebook (first run)",
+    )
     args = parser.parse_args(argv)
     os.environ["RESNETS_NO_NETWORK"] = "1"
     paths = [p.resolve() for p in args.notebooks] or sorted(
-        (benchutils.REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+        (benchutils.REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")
+    )
     if not paths:
         print("no notebook found in notebooks/solutions/")
         return 1
@@ -81,14 +97,18 @@ def main(argv=None):
         medians[path.stem] = statistics.median(times)
     total = sum(medians.values())
     verdict = "PASS" if total <= TARGET_SECONDS else "FAIL"
-    print(f"{verdict}: all {len(paths)} notebooks in {total:.0f} s "
-          f"(target at most {TARGET_SECONDS} s on 2 CPU cores)")
+    print(
+        f"{verdict}: all {len(paths)} notebooks in {total:.0f} s "
+        f"(target at most {TARGET_SECONDS} s on 2 CPU cores)"
+    )
     for stem, target in NOTEBOOK_TARGETS.items():
         if stem in medians:
             ok = medians[stem] <= target
             verdict = verdict if ok else "FAIL"
-            print(f"{'PASS' if ok else 'FAIL'}: {stem} in {medians[stem]:.0f} s "
-                  f"(target at most {target} s on 2 CPU cores)")
+            print(
+                f"{'PASS' if ok else 'FAIL'}: {stem} in {medians[stem]:.0f} s "
+                f"(target at most {target} s on 2 CPU cores)"
+            )
     for stem, seconds in medians.items():
         benchutils.result(f"notebook_{stem}", seconds, "s", "{:.1f}")
     benchutils.result("notebooks_total", total, "s", "{:.1f}")

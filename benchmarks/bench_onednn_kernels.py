@@ -120,34 +120,44 @@ def parse_verbose(lines):
             total[key] += float(fields[-1])
             runs[key] += 1
     if step is None:
-        raise ValueError("the child process printed no MEASURE_END mark: it failed before "
-                         "measuring (its output is above)")
+        raise ValueError(
+            "the child process printed no MEASURE_END mark: it failed before "
+            "measuring (its output is above)"
+        )
     return step, total, runs
 
 
 def report(label, step, total, runs, steps):
     """Print one run's table; returns (ms of weight reorders, ms of generic kernels) per step."""
-    print(f"\n{label}: a training step takes {step * 1000:.0f} ms; oneDNN kernels, ms per step "
-          f"(overlapping where two ran at once):")
+    print(
+        f"\n{label}: a training step takes {step * 1000:.0f} ms; oneDNN kernels, ms per step "
+        f"(overlapping where two ran at once):"
+    )
     summed = sum(total.values()) / steps
     for key, ms in total.most_common():
         kind, direction, kernel, where = key
         if ms / steps < 0.5:
             continue
         generic = "  <- generic kernel" if is_generic(kernel) else ""
-        print(f"  {ms / steps:7.1f} ms {ms / steps / summed:5.1%} {runs[key] / steps:4.0f} runs  "
-              f"{kind} {direction} {kernel} {where}".rstrip() + generic)
+        print(
+            f"  {ms / steps:7.1f} ms {ms / steps / summed:5.1%} {runs[key] / steps:4.0f} runs  "
+            f"{kind} {direction} {kernel} {where}".rstrip()
+            + generic
+        )
     reorder = sum(ms for key, ms in total.items() if key[0] == "reorder" and key[3] == "weights")
     generic = sum(ms for key, ms in total.items() if is_generic(key[2]))
-    print(f"  weight reorders: {reorder / steps:.1f} ms per step ({reorder / steps / (step * 1000):.0%} "
-          f"of the step); generic kernels: {generic / steps:.1f} ms ({generic / steps / (step * 1000):.0%})")
+    print(
+        f"  weight reorders: {reorder / steps:.1f} ms per step ({reorder / steps / (step * 1000):.0%} "
+        f"of the step); generic kernels: {generic / steps:.1f} ms ({generic / steps / (step * 1000):.0%})"
+    )
     return reorder / steps, generic / steps
 
 
 def run(isa, steps, batch):
     """Run the child under ``ONEDNN_MAX_CPU_ISA=isa`` (None: no limit); its parsed output."""
-    env = benchutils.tensorflow_child_environment(ONEDNN_VERBOSE="1",
-                                                  **({"ONEDNN_MAX_CPU_ISA": isa} if isa else {}))
+    env = benchutils.tensorflow_child_environment(
+        ONEDNN_VERBOSE="1", **({"ONEDNN_MAX_CPU_ISA": isa} if isa else {})
+    )
     code = CHILD.format(repo=str(benchutils.REPO_ROOT), steps=steps, batch=batch)
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if result.returncode != 0:
@@ -159,9 +169,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=3, help="training steps measured")
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--isa", default=None,
-                        help="only this ONEDNN_MAX_CPU_ISA (e.g. AVX2); default: the CPU's own, "
-                             "and AVX2 too on a CPU with AVX-512")
+    parser.add_argument(
+        "--isa",
+        default=None,
+        help="only this ONEDNN_MAX_CPU_ISA (e.g. AVX2); default: the CPU's own, "
+        "and AVX2 too on a CPU with AVX-512",
+    )
     args = parser.parse_args(argv)
     print(benchutils.machine_line(), flush=True)
     _, _, flags = benchutils.cpuinfo()

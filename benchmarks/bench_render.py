@@ -47,7 +47,10 @@ def main(argv=None):
             build(args.seed, tmp, args.workers)
             times.append(time.perf_counter() - start)
             cpu.append(_cpu_seconds() - cpu_start)
-        print(f"repeat {r + 1}/{args.repeats}: {times[-1]:.1f} s wall, {cpu[-1]:.1f} s CPU", flush=True)
+        print(
+            f"repeat {r + 1}/{args.repeats}: {times[-1]:.1f} s wall, {cpu[-1]:.1f} s CPU",
+            flush=True,
+        )
     median = statistics.median(times)
     print(f"images: {n_images} count")
     print(f"workers: {args.workers} count")

@@ -88,7 +88,7 @@ def measured_bandwidth(megabytes=256, repeats=5):
     bounds = list(zip(edges[:-1], edges[1:]))
 
     def copy(bound):
-        np.multiply(source[bound[0]:bound[1]], 1.0, out=target[bound[0]:bound[1]])
+        np.multiply(source[bound[0] : bound[1]], 1.0, out=target[bound[0] : bound[1]])
 
     with ThreadPoolExecutor(len(bounds)) as pool:
         seconds = median_seconds(lambda: list(pool.map(copy, bounds)), repeats)
@@ -118,8 +118,15 @@ def main(argv=None):
     step_seconds = median_seconds(lambda: model.train_on_batch(x, y), args.repeats)
 
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    shape_of = {layer.name: (tuple(layer.input.shape[1:]), tuple(layer.kernel.shape),
-                             layer.strides, layer.padding) for layer in convs}
+    shape_of = {
+        layer.name: (
+            tuple(layer.input.shape[1:]),
+            tuple(layer.kernel.shape),
+            layer.strides,
+            layer.padding,
+        )
+        for layer in convs
+    }
     counts = Counter(shape_of.values())
     timed, stage_seconds, stage_flops, stage_weight_bytes = {}, Counter(), Counter(), Counter()
     for layer in convs:
@@ -140,38 +147,54 @@ def main(argv=None):
     # Adam reads the weight, its gradient and both moments and writes three (7 passes).
     adam_bytes = 7 * 4 * model.count_params()
 
-    print(f"\ntraining step, batch {args.batch_size}: {step_seconds * 1000:.0f} ms "
-          f"({args.batch_size / step_seconds:.1f} img/s); {len(convs)} convolutions of "
-          f"{len(counts)} distinct shapes")
+    print(
+        f"\ntraining step, batch {args.batch_size}: {step_seconds * 1000:.0f} ms "
+        f"({args.batch_size / step_seconds:.1f} img/s); {len(convs)} convolutions of "
+        f"{len(counts)} distinct shapes"
+    )
     print(f"measured peak (2048x2048 float32 matmul): {peak / 1e9:.1f} GFLOP/s")
-    print(f"measured memory bandwidth (read + write, {benchutils.cpu_count()} threads): "
-          f"{bandwidth / 1e9:.1f} GB/s\n")
-    print(f"{'part of the step':34} {'ms':>7} {'share':>6} {'GFLOP/s':>8} {'of peak':>8} "
-          f"{'weights':>8} {'memory floor':>13}")
+    print(
+        f"measured memory bandwidth (read + write, {benchutils.cpu_count()} threads): "
+        f"{bandwidth / 1e9:.1f} GB/s\n"
+    )
+    print(
+        f"{'part of the step':34} {'ms':>7} {'share':>6} {'GFLOP/s':>8} {'of peak':>8} "
+        f"{'weights':>8} {'memory floor':>13}"
+    )
     for stage in sorted(stage_seconds):
         rate = stage_flops[stage] / stage_seconds[stage]
         floor = 3 * stage_weight_bytes[stage] / bandwidth
-        print(f"{'convolutions, ' + stage:34} {stage_seconds[stage] * 1000:7.0f} "
-              f"{stage_seconds[stage] / step_seconds:6.0%} {rate / 1e9:8.1f} {rate / peak:8.0%} "
-              f"{stage_weight_bytes[stage] / 1e6:6.1f}MB {floor * 1000:6.1f} ms {floor / stage_seconds[stage]:4.0%}")
-    print(f"{'all convolutions':34} {conv_seconds * 1000:7.0f} {conv_seconds / step_seconds:6.0%} "
-          f"{conv_total_flops / conv_seconds / 1e9:8.1f} "
-          f"{conv_total_flops / conv_seconds / peak:8.0%}")
-    print(f"{'the rest (BN, ReLU, add, Adam, ...)':34} {rest * 1000:7.0f} "
-          f"{rest / step_seconds:6.0%} {'':8} {'':8} {'':8} "
-          f"{adam_bytes / bandwidth * 1000:6.1f} ms {adam_bytes / bandwidth / max(rest, 1e-9):4.0%}"
-          " (Adam's 7 passes over the weights alone)")
-    print("memory floor: the least time the part's weights need to pass through memory at the "
-          "measured bandwidth (3 passes a convolution), and its share of the part's time; near "
-          "100% the part is bound by memory, not by arithmetic")
+        print(
+            f"{'convolutions, ' + stage:34} {stage_seconds[stage] * 1000:7.0f} "
+            f"{stage_seconds[stage] / step_seconds:6.0%} {rate / 1e9:8.1f} {rate / peak:8.0%} "
+            f"{stage_weight_bytes[stage] / 1e6:6.1f}MB {floor * 1000:6.1f} ms {floor / stage_seconds[stage]:4.0%}"
+        )
+    print(
+        f"{'all convolutions':34} {conv_seconds * 1000:7.0f} {conv_seconds / step_seconds:6.0%} "
+        f"{conv_total_flops / conv_seconds / 1e9:8.1f} "
+        f"{conv_total_flops / conv_seconds / peak:8.0%}"
+    )
+    print(
+        f"{'the rest (BN, ReLU, add, Adam, ...)':34} {rest * 1000:7.0f} "
+        f"{rest / step_seconds:6.0%} {'':8} {'':8} {'':8} "
+        f"{adam_bytes / bandwidth * 1000:6.1f} ms {adam_bytes / bandwidth / max(rest, 1e-9):4.0%}"
+        " (Adam's 7 passes over the weights alone)"
+    )
+    print(
+        "memory floor: the least time the part's weights need to pass through memory at the "
+        "measured bandwidth (3 passes a convolution), and its share of the part's time; near "
+        "100% the part is bound by memory, not by arithmetic"
+    )
     whole = conv_total_flops / step_seconds
     print(f"\nwhole step: {whole / 1e9:.1f} GFLOP/s, {whole / peak:.0%} of the measured peak")
 
     benchutils.result("profile_step_ms", step_seconds * 1000, "ms", "{:.0f}")
-    benchutils.result("profile_conv_share_of_step", 100 * conv_seconds / step_seconds, "%",
-                      "{:.0f}")
-    benchutils.result("profile_conv_share_of_peak",
-                      100 * conv_total_flops / conv_seconds / peak, "%", "{:.0f}")
+    benchutils.result(
+        "profile_conv_share_of_step", 100 * conv_seconds / step_seconds, "%", "{:.0f}"
+    )
+    benchutils.result(
+        "profile_conv_share_of_peak", 100 * conv_total_flops / conv_seconds / peak, "%", "{:.0f}"
+    )
     benchutils.result("profile_step_share_of_peak", 100 * whole / peak, "%", "{:.0f}")
     benchutils.result("profile_memory_bandwidth", bandwidth / 1e9, "GB/s", "{:.1f}")
     return 0

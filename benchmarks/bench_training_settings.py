@@ -54,8 +54,9 @@ SETTINGS = {  # name: (environment variables, jit_compile, Adam built before the
 }
 # Settings that run the default's kernels (no environment variable, no XLA): only their
 # first step can differ from the default's, so they do not compete for the fastest.
-FIRST_STEP_ONLY = tuple(name for name, (env, jit, _, _) in SETTINGS.items()
-                        if name != "default" and not env and not jit)
+FIRST_STEP_ONLY = tuple(
+    name for name, (env, jit, _, _) in SETTINGS.items() if name != "default" and not env and not jit
+)
 
 CHILD = r"""
 import json, statistics, sys, time
@@ -95,10 +96,16 @@ def measure(name, batch, steps, repeats):
     the process failed or Keras did not use the setting's ``jit_compile``."""
     env_extra, jit, build, metric = SETTINGS[name]
     env = benchutils.tensorflow_child_environment(**env_extra)
-    code = CHILD.format(repo=str(benchutils.REPO_ROOT), batch=batch, steps=steps,
-                        repeats=repeats, jit=jit, build=build, metric=metric)
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True)
+    code = CHILD.format(
+        repo=str(benchutils.REPO_ROOT),
+        batch=batch,
+        steps=steps,
+        repeats=repeats,
+        jit=jit,
+        build=build,
+        metric=metric,
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if result.returncode != 0:
         print(f"{name}: failed\n{result.stderr[-2000:]}")
         return None
@@ -128,25 +135,44 @@ def main(argv=None):
         first, step = figures
         firsts[name], speeds[name] = first, args.batch_size / step
         ratio = speeds[name] / speeds["default"] if "default" in speeds else float("nan")
-        print(f"{name:15} first step {first:5.1f} s, then {step * 1000:6.0f} ms per step, "
-              f"{speeds[name]:5.1f} img/s ({ratio:.2f} x the default)", flush=True)
+        print(
+            f"{name:15} first step {first:5.1f} s, then {step * 1000:6.0f} ms per step, "
+            f"{speeds[name]:5.1f} img/s ({ratio:.2f} x the default)",
+            flush=True,
+        )
         benchutils.result(f"training_{name.replace('-', '_')}", speeds[name], "img/s", "{:.1f}")
-    tensorflow_settings = {name: speed for name, speed in speeds.items()
-                           if name not in FIRST_STEP_ONLY}
+    tensorflow_settings = {
+        name: speed for name, speed in speeds.items() if name not in FIRST_STEP_ONLY
+    }
     fastest = max(tensorflow_settings, key=tensorflow_settings.get) if tensorflow_settings else None
-    print(f"fastest TensorFlow setting here: {fastest}" + ("" if fastest == "default" else
-          " (the course keeps TensorFlow's default; see benchmarks/README.md)"))
+    print(
+        f"fastest TensorFlow setting here: {fastest}"
+        + (
+            ""
+            if fastest == "default"
+            else " (the course keeps TensorFlow's default; see benchmarks/README.md)"
+        )
+    )
     if "default" in firsts and "adam-built" in firsts:
-        print(f"Adam built before the first step (notebook 04 does it): first step "
-              f"{firsts['adam-built']:.1f} s against {firsts['default']:.1f} s")
-        benchutils.result("first_step_adam_built_saves", firsts["default"] - firsts["adam-built"],
-                          "s", "{:.1f}")
+        print(
+            f"Adam built before the first step (notebook 04 does it): first step "
+            f"{firsts['adam-built']:.1f} s against {firsts['default']:.1f} s"
+        )
+        benchutils.result(
+            "first_step_adam_built_saves", firsts["default"] - firsts["adam-built"], "s", "{:.1f}"
+        )
     if "accuracy-string" in firsts and "accuracy-object" in firsts:
-        print(f"accuracy metric made before the first step (notebook 04's compile): first step "
-              f"{firsts['accuracy-object']:.1f} s against {firsts['accuracy-string']:.1f} s "
-              f"with metrics=[\"accuracy\"]")
-        benchutils.result("first_step_metric_object_saves",
-                          firsts["accuracy-string"] - firsts["accuracy-object"], "s", "{:.1f}")
+        print(
+            f"accuracy metric made before the first step (notebook 04's compile): first step "
+            f"{firsts['accuracy-object']:.1f} s against {firsts['accuracy-string']:.1f} s "
+            f'with metrics=["accuracy"]'
+        )
+        benchutils.result(
+            "first_step_metric_object_saves",
+            firsts["accuracy-string"] - firsts["accuracy-object"],
+            "s",
+            "{:.1f}",
+        )
     return 1 if failed else 0
 
 

@@ -55,13 +55,17 @@ def nominal_peak():
     family = benchutils.cpu_family()
     if "avx512f" in flags and family and family[0] == "AuthenticAMD" and family[1] >= 26:
         per_cycle = 64
-        why = ("avx512f on AMD family 26 (Zen 5): 64 FP32 FLOPs/cycle/core assumed (two "
-               "512-bit FMA units)")
+        why = (
+            "avx512f on AMD family 26 (Zen 5): 64 FP32 FLOPs/cycle/core assumed (two "
+            "512-bit FMA units)"
+        )
     elif "avx512f" in flags:
         per_cycle = 32
-        why = ("avx512f: 32 FP32 FLOPs/cycle/core assumed (one 512-bit FMA per cycle, or "
-               "two 256-bit FMAs as on AMD Zen 4; Intel parts with two 512-bit FMA units "
-               "reach 64)")
+        why = (
+            "avx512f: 32 FP32 FLOPs/cycle/core assumed (one 512-bit FMA per cycle, or "
+            "two 256-bit FMAs as on AMD Zen 4; Intel parts with two 512-bit FMA units "
+            "reach 64)"
+        )
     elif "avx2" in flags and "fma" in flags:
         per_cycle = 32
         why = "avx2+fma: 32 FP32 FLOPs/cycle/core assumed (two 256-bit FMA units)"
@@ -119,9 +123,13 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=6, help="training steps per timed run")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--matmul-size", type=int, default=2048)
-    parser.add_argument("--threads", choices=["default", "all"], default="default",
-                        help="default: TensorFlow's own choice, as the notebooks run; all: "
-                             "one thread per CPU set by hand (measured no faster here)")
+    parser.add_argument(
+        "--threads",
+        choices=["default", "all"],
+        default="default",
+        help="default: TensorFlow's own choice, as the notebooks run; all: "
+        "one thread per CPU set by hand (measured no faster here)",
+    )
     args = parser.parse_args(argv)
 
     import keras
@@ -132,9 +140,11 @@ def main(argv=None):
     print(benchutils.machine_line())
     import tensorflow as tf
 
-    print(f"TensorFlow threads: intra-op {tf.config.threading.get_intra_op_parallelism_threads()}"
-          f", inter-op {tf.config.threading.get_inter_op_parallelism_threads()} (0: TensorFlow's "
-          f"own choice; --threads {args.threads})")
+    print(
+        f"TensorFlow threads: intra-op {tf.config.threading.get_intra_op_parallelism_threads()}"
+        f", inter-op {tf.config.threading.get_inter_op_parallelism_threads()} (0: TensorFlow's "
+        f"own choice; --threads {args.threads})"
+    )
     print(benchutils.versions_line())
 
     keras.utils.set_random_seed(0)
@@ -152,8 +162,10 @@ def main(argv=None):
         for name, model in models.items():
             seconds = time_steps(model, x, y, args.steps)
             throughput[name].append(args.steps * args.batch_size / seconds)
-            print(f"repeat {r + 1}/{args.repeats} {name}: {throughput[name][-1]:.1f} img/s",
-                  flush=True)
+            print(
+                f"repeat {r + 1}/{args.repeats} {name}: {throughput[name][-1]:.1f} img/s",
+                flush=True,
+            )
     course = statistics.median(throughput["course"])
     apps = statistics.median(throughput["keras_apps"])
     ratio = course / apps
@@ -163,16 +175,22 @@ def main(argv=None):
     achieved = 3 * flops_image * course
     matmul_peak = measured_matmul_peak(args.matmul_size)
     peak, why = nominal_peak()
-    print(f"FLOPs per image, forward: course {flops_image / 1e9:.3f} G, keras_apps "
-          f"{flops_apps / 1e9:.3f} G (convolutions and dense layers); training step x3")
+    print(
+        f"FLOPs per image, forward: course {flops_image / 1e9:.3f} G, keras_apps "
+        f"{flops_apps / 1e9:.3f} G (convolutions and dense layers); training step x3"
+    )
     print(f"nominal peak: {why}")
     print(f"measured peak: {args.matmul_size}x{args.matmul_size} float32 matmul, TensorFlow")
     if peak and matmul_peak > peak:
-        print("note: the measured peak exceeds the nominal one: /proc/cpuinfo gives the base "
-              "clock (in a VM often a fixed figure), and the cores boost above it")
+        print(
+            "note: the measured peak exceeds the nominal one: /proc/cpuinfo gives the base "
+            "clock (in a VM often a fixed figure), and the cores boost above it"
+        )
     verdict = "PASS" if ratio >= RATIO_MIN else "FAIL"
-    print(f"{verdict}: the course's model trains at {ratio:.2f} x the speed of Keras "
-          f"Applications' (at least {RATIO_MIN} required)")
+    print(
+        f"{verdict}: the course's model trains at {ratio:.2f} x the speed of Keras "
+        f"Applications' (at least {RATIO_MIN} required)"
+    )
 
     benchutils.result("train_throughput_course", course, "img/s", "{:.1f}")
     benchutils.result("train_throughput_keras_apps", apps, "img/s", "{:.1f}")
@@ -180,12 +198,10 @@ def main(argv=None):
     benchutils.result("train_flops_per_image", 3 * flops_image / 1e9, "GFLOP", "{:.3f}")
     benchutils.result("train_achieved_flops", achieved / 1e9, "GFLOP/s", "{:.1f}")
     benchutils.result("matmul_measured_peak", matmul_peak / 1e9, "GFLOP/s", "{:.1f}")
-    benchutils.result("train_share_of_measured_peak", 100 * achieved / matmul_peak, "%",
-                      "{:.0f}")
+    benchutils.result("train_share_of_measured_peak", 100 * achieved / matmul_peak, "%", "{:.0f}")
     if peak:
         benchutils.result("nominal_peak", peak / 1e9, "GFLOP/s", "{:.1f}")
-        benchutils.result("train_share_of_nominal_peak", 100 * achieved / peak, "%",
-                          "{:.0f}")
+        benchutils.result("train_share_of_nominal_peak", 100 * achieved / peak, "%", "{:.0f}")
     return 0 if verdict == "PASS" else 1
 
 

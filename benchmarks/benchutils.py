@@ -34,9 +34,11 @@ def cpuinfo():
     model = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
     mhz = re.search(r"^cpu MHz\s*:\s*([\d.]+)$", text, re.M)
     flags = re.search(r"^flags\s*:\s*(.+)$", text, re.M)
-    return (model.group(1).strip() if model else "unknown",
-            float(mhz.group(1)) if mhz else None,
-            set(flags.group(1).split()) if flags else set())
+    return (
+        model.group(1).strip() if model else "unknown",
+        float(mhz.group(1)) if mhz else None,
+        set(flags.group(1).split()) if flags else set(),
+    )
 
 
 def cpu_family():
@@ -105,8 +107,10 @@ def machine_line():
     freq = f" at {mhz:.0f} MHz" if mhz else ""
     generation = cpu_generation()
     generation = f" ({generation})" if generation else ""
-    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}: {cpu_count()} CPUs, {model}{generation}{freq}, "
-            f"flags {vector_flags()}{load_text}; Python {platform.python_version()}")
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}: {cpu_count()} CPUs, {model}{generation}{freq}, "
+        f"flags {vector_flags()}{load_text}; Python {platform.python_version()}"
+    )
 
 
 def versions_line():

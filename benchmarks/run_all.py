@@ -45,8 +45,9 @@ def parse_results(lines):
     for line in lines:
         match = RESULT.match(line.strip())
         if match:
-            figures.append({"name": match.group(1), "value": float(match.group(2)),
-                            "unit": match.group(3)})
+            figures.append(
+                {"name": match.group(1), "value": float(match.group(2)), "unit": match.group(3)}
+            )
     return figures
 
 
@@ -81,16 +82,26 @@ def run_script(script, options):
     """Run one benchmark, echoing its output; returns its record."""
     print(f"\n== {script.name}", flush=True)
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(script), *options], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, cwd=HERE.parent)
+    process = subprocess.Popen(
+        [sys.executable, str(script), *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=HERE.parent,
+    )
     lines = []
     for line in process.stdout:
         print(line, end="", flush=True)
         lines.append(line)
     code = process.wait()
-    return {"script": script.name, "options": list(options), "exit_status": code,
-            "verdict": "PASS" if code == 0 else "FAIL",
-            "seconds": round(time.perf_counter() - start, 1), "figures": parse_results(lines)}
+    return {
+        "script": script.name,
+        "options": list(options),
+        "exit_status": code,
+        "verdict": "PASS" if code == 0 else "FAIL",
+        "seconds": round(time.perf_counter() - start, 1),
+        "figures": parse_results(lines),
+    }
 
 
 def slug(text):
@@ -132,15 +143,29 @@ def run_label(record):
 def results_markdown(records, results_link="results"):
     """RESULTS.md's text for ``records`` (newest first)."""
     where = f"[{results_link}/]({results_link}/)" if records else f"`{results_link}/`"
-    out = ["# Benchmark results", "",
-           "Written by `make bench` (`benchmarks/run_all.py`) from the runs recorded in",
-           f"{where}, one JSON file per run; do not edit it by hand.",
-           "How each figure is measured: [README.md](README.md).", ""]
+    out = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`benchmarks/run_all.py`) from the runs recorded in",
+        f"{where}, one JSON file per run; do not edit it by hand.",
+        "How each figure is measured: [README.md](README.md).",
+        "",
+    ]
     if not records:
-        return "\n".join(out + ["No run is recorded yet: run `make bench` on a quiet machine, "
-                                 "then commit this file and the JSON file it names.", ""])
-    out += ["## The latest value of every figure", "",
-            "| figure | value | unit | script | run |", "|---|---|---|---|---|"]
+        return "\n".join(
+            out
+            + [
+                "No run is recorded yet: run `make bench` on a quiet machine, "
+                "then commit this file and the JSON file it names.",
+                "",
+            ]
+        )
+    out += [
+        "## The latest value of every figure",
+        "",
+        "| figure | value | unit | script | run |",
+        "|---|---|---|---|---|",
+    ]
     seen = set()
     for record in records:
         for script in record["scripts"]:
@@ -148,24 +173,38 @@ def results_markdown(records, results_link="results"):
                 if figure["name"] in seen:
                     continue
                 seen.add(figure["name"])
-                out.append(f"| `{figure['name']}` | {format_value(figure['value'])} | "
-                           f"{figure['unit']} | `{script['script']}` ({script['verdict']}) | "
-                           f"[{record['date'][:16]}]({results_link}/{record['file']}) |")
-    out += ["", "## Runs", "",
-            "| date (UTC) | machine | load at start | versions | scripts |", "|---|---|---|---|---|"]
+                out.append(
+                    f"| `{figure['name']}` | {format_value(figure['value'])} | "
+                    f"{figure['unit']} | `{script['script']}` ({script['verdict']}) | "
+                    f"[{record['date'][:16]}]({results_link}/{record['file']}) |"
+                )
+    out += [
+        "",
+        "## Runs",
+        "",
+        "| date (UTC) | machine | load at start | versions | scripts |",
+        "|---|---|---|---|---|",
+    ]
     for record in records:
         load = record["machine"].get("load_average_at_start")
         versions = ", ".join(f"{name} {version}" for name, version in record["versions"].items())
-        scripts = ", ".join(f"`{s['script']}` {s['verdict']} ({s['seconds']:.0f} s)"
-                            for s in record["scripts"])
-        out.append(f"| [{record['date'][:16]}]({results_link}/{record['file']}) | "
-                   f"{machine_text(record)} | {' '.join(map(str, load)) if load else '?'} | "
-                   f"{versions} | {scripts} |")
+        scripts = ", ".join(
+            f"`{s['script']}` {s['verdict']} ({s['seconds']:.0f} s)" for s in record["scripts"]
+        )
+        out.append(
+            f"| [{record['date'][:16]}]({results_link}/{record['file']}) | "
+            f"{machine_text(record)} | {' '.join(map(str, load)) if load else '?'} | "
+            f"{versions} | {scripts} |"
+        )
     columns = records[:HISTORY_COLUMNS]
     if len(columns) > 1:
-        out += ["", f"## The newest {len(columns)} runs side by side", "",
-                "| figure | unit | " + " | ".join(run_label(r) for r in columns) + " |",
-                "|---|---|" + "---|" * len(columns)]
+        out += [
+            "",
+            f"## The newest {len(columns)} runs side by side",
+            "",
+            "| figure | unit | " + " | ".join(run_label(r) for r in columns) + " |",
+            "|---|---|" + "---|" * len(columns),
+        ]
         rows = {}
         for index, record in enumerate(columns):
             for script in record["scripts"]:
@@ -184,7 +223,9 @@ def write_record(record, results_dir=RESULTS_DIR, results_md=RESULTS_MD):
     number = 1
     while path.exists():  # two runs in the same second (the tests' fake benchmarks)
         number += 1
-        path = record_path(record, results_dir).with_stem(f"{record_path(record, results_dir).stem}-{number}")
+        path = record_path(record, results_dir).with_stem(
+            f"{record_path(record, results_dir).stem}-{number}"
+        )
     path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     link = Path(os.path.relpath(results_dir, results_md.parent)).as_posix()
     results_md.write_text(results_markdown(load_records(results_dir), link), encoding="utf-8")
@@ -193,27 +234,36 @@ def write_record(record, results_dir=RESULTS_DIR, results_md=RESULTS_MD):
 
 def split_argv(argv):
     argv = list(argv)
-    options = argv[argv.index("--") + 1:] if "--" in argv else []
-    words = argv[:argv.index("--")] if "--" in argv else argv
+    options = argv[argv.index("--") + 1 :] if "--" in argv else []
+    words = argv[: argv.index("--")] if "--" in argv else argv
     record = "--no-record" not in words
     return [word for word in words if word != "--no-record"], options, record
 
 
 def main(argv=None, scripts_dir=HERE, results_dir=RESULTS_DIR, results_md=RESULTS_MD):
     wanted, options, record = split_argv(sys.argv[1:] if argv is None else argv)
-    scripts = [script for script in sorted(scripts_dir.glob("bench_*.py"))
-               if not wanted or any(word in script.stem for word in wanted)]
+    scripts = [
+        script
+        for script in sorted(scripts_dir.glob("bench_*.py"))
+        if not wanted or any(word in script.stem for word in wanted)
+    ]
     print(benchutils.machine_line(), flush=True)
-    run = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-           "machine": machine(), "versions": installed_versions(), "scripts": []}
+    run = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "versions": installed_versions(),
+        "scripts": [],
+    }
     for script in scripts:
         run["scripts"].append(run_script(script, options))
 
     print("\n== summary")
     print(benchutils.machine_line())
     for script in run["scripts"]:
-        print(f"{script['verdict']:4}  {script['script']} ({script['seconds']:.0f} s)"
-              + ("" if script["exit_status"] == 0 else f", exit status {script['exit_status']}"))
+        print(
+            f"{script['verdict']:4}  {script['script']} ({script['seconds']:.0f} s)"
+            + ("" if script["exit_status"] == 0 else f", exit status {script['exit_status']}")
+        )
     for script in run["scripts"]:
         for figure in script["figures"]:
             print(f"{figure['name']}: {format_value(figure['value'])} {figure['unit']}")

@@ -32,8 +32,12 @@ from resnets_graders.messages import GradingError, error_type, is_a, not_written
 ALL_PASSED = "All tests passed."
 
 # Settings compared for each kind of layer: (attribute, words used in a message).
-_CONV_SETTINGS = (("filters", "filters"), ("kernel_size", "kernel_size"),
-                  ("strides", "strides"), ("padding", "padding"))
+_CONV_SETTINGS = (
+    ("filters", "filters"),
+    ("kernel_size", "kernel_size"),
+    ("strides", "strides"),
+    ("padding", "padding"),
+)
 _POOL_SETTINGS = (("pool_size", "pool_size"), ("strides", "strides"), ("padding", "padding"))
 _ZERO_PAD_SETTINGS = (("padding", "padding"),)
 _DENSE_SETTINGS = (("units", "units"),)
@@ -82,8 +86,10 @@ def check_resnet50(ResNet50):
 # ---------------------------------------------------------------------------- judging
 
 
-_REFERENCES = {"identity_block": lambda: resnets_model.identity_block,
-               "convolutional_block": lambda: resnets_model.convolutional_block}
+_REFERENCES = {
+    "identity_block": lambda: resnets_model.identity_block,
+    "convolutional_block": lambda: resnets_model.convolutional_block,
+}
 
 
 def judge_block(evidence):
@@ -108,17 +114,24 @@ def judge_block(evidence):
     if outcome == "error":
         _explain_error(name, evidence["error"], evidence["trace"], reference, cause)
     _check(outcome != "none", f"{name} returned None: end the function with `return X`.")
-    _check(outcome != "not_tensor",
-           f"{name} should return the block's output tensor X, but returned "
-           f"{evidence.get('returned_type')}.")
+    _check(
+        outcome != "not_tensor",
+        f"{name} should return the block's output tensor X, but returned "
+        f"{evidence.get('returned_type')}.",
+    )
     if outcome == "model_error":  # e.g. two layers with the same name
         raise GradingError(
             f"Exercise {name}: the block's layers do not form a model: "
-            f"{error_type(evidence['error'])}: {_first_line(evidence['error'])}") from cause
+            f"{error_type(evidence['error'])}: {_first_line(evidence['error'])}"
+        ) from cause
     _check_saved(name, evidence)
-    _compare_models(name, evidence["model"], reference, check_outputs=True,
-                    call=f"{name}(X, " + ", ".join(f"{k}={v!r}" for k, v in case.items())
-                    + ")")
+    _compare_models(
+        name,
+        evidence["model"],
+        reference,
+        check_outputs=True,
+        call=f"{name}(X, " + ", ".join(f"{k}={v!r}" for k, v in case.items()) + ")",
+    )
 
 
 def judge_resnet50(evidence):
@@ -128,15 +141,17 @@ def judge_resnet50(evidence):
     """
     __tracebackhide__ = True  # learners see the message, not the grader's frames
     name = "ResNet50"
-    reference = _build_reference(lambda: resnets_model.ResNet50(input_shape=(64, 64, 3),
-                                                               classes=6))
+    reference = _build_reference(lambda: resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6))
     outcome = evidence["outcome"]
     if outcome == "error":
-        _explain_error(name, evidence["error"], evidence["trace"], reference,
-                       evidence.get("exception"))
-    _check(outcome != "not_model",
-           f"{name} should return a keras.Model, but returned "
-           f"{evidence.get('returned_type')}. Did you forget `return model`?")
+        _explain_error(
+            name, evidence["error"], evidence["trace"], reference, evidence.get("exception")
+        )
+    _check(
+        outcome != "not_model",
+        f"{name} should return a keras.Model, but returned "
+        f"{evidence.get('returned_type')}. Did you forget `return model`?",
+    )
     _check_saved(name, evidence)
     model = evidence["model"]
     _check_stages(name, model, reference)
@@ -153,9 +168,12 @@ def _check_saved(name, evidence):
             f"Exercise {name}: the model it builds could not be {verb} a Keras file "
             f"({error_type(evidence['error'])}: {_first_line(evidence['error'])}). Build it "
             "from Keras layers and operations only, with no Lambda layer or layer class of "
-            "your own.")
-    _check(outcome == "model", f"Exercise {name}: grading found no model to compare "
-                               f"(outcome {outcome!r}).")
+            "your own."
+        )
+    _check(
+        outcome == "model",
+        f"Exercise {name}: grading found no model to compare (outcome {outcome!r}).",
+    )
 
 
 def _build_reference(build):
@@ -191,12 +209,15 @@ def _explain_error(name, error, trace, reference, cause=None):
         if ref_name not in traced and block in traced_blocks:
             hint = ""
             if ref_name.startswith("res") and ref_name.endswith("_branch1"):
-                hint = (f" Block {block} should be a convolutional block, "
-                        "convolutional_block(...), whose shortcut has a convolution.")
+                hint = (
+                    f" Block {block} should be a convolutional block, "
+                    "convolutional_block(...), whose shortcut has a convolution."
+                )
             raise GradingError(
                 f"Exercise {name}: block {block} has no layer named '{ref_name}' "
                 f"({_role(ref_name)}).{hint} The code then raised "
-                f"{error_type(error)}: {_first_line(error)}") from None
+                f"{error_type(error)}: {_first_line(error)}"
+            ) from None
     for ref_name, ref_layer in reference_layers.items():
         if ref_name in traced:
             problem = _compare_settings(ref_layer, traced[ref_name])
@@ -226,8 +247,9 @@ def _compare_models(name, model, reference, check_outputs, call=None):
 
     # 2. The graphs, walked together from the output.
     problems = []
-    _walk(reference.outputs[0], model.outputs[0], None, problems, set(),
-          _operation_order(reference))
+    _walk(
+        reference.outputs[0], model.outputs[0], None, problems, set(), _operation_order(reference)
+    )
     if problems:
         problems.sort(key=lambda p: p[0])
         raise GradingError(f"{where}: {problems[0][1]}")
@@ -236,7 +258,8 @@ def _compare_models(name, model, reference, check_outputs, call=None):
     if len(ref_ops) != len(got_ops):
         raise GradingError(
             f"{where}: the model has {len(got_ops)} layers, expected {len(ref_ops)}; some "
-            "layers are not connected to the output.")
+            "layers are not connected to the output."
+        )
 
     # 3. Output shapes and parameter counts, layer by layer.
     for ref_name, ref_layer in ref_named.items():
@@ -245,18 +268,21 @@ def _compare_models(name, model, reference, check_outputs, call=None):
         if ref_shape != shape:
             raise GradingError(
                 f"{where}: {_role(ref_name)}, {ref_name}, should output shape {ref_shape}, "
-                f"not {shape}.")
+                f"not {shape}."
+            )
         if ref_layer.count_params() != layer.count_params():
             raise GradingError(
                 f"{where}: {_role(ref_name)}, {ref_name}, should have "
-                f"{ref_layer.count_params():,} parameters, not {layer.count_params():,}.")
+                f"{ref_layer.count_params():,} parameters, not {layer.count_params():,}."
+            )
     ref_shape, shape = tuple(reference.outputs[0].shape), tuple(model.outputs[0].shape)
     if ref_shape != shape:
         raise GradingError(f"{where}: the output should have shape {ref_shape}, not {shape}.")
     if reference.count_params() != model.count_params():
         raise GradingError(
             f"{where}: the model has {model.count_params():,} parameters, expected "
-            f"{reference.count_params():,}.")
+            f"{reference.count_params():,}."
+        )
 
     # 4. Outputs on the same input, inference mode then training mode.
     if check_outputs:
@@ -272,12 +298,14 @@ def _compare_models(name, model, reference, check_outputs, call=None):
                     f"{where}: the layers are right, but the output in {mode} mode "
                     f"differs from the reference's (largest difference "
                     f"{np.max(np.abs(got - expected)):.3g}). Check which tensor each "
-                    "layer is applied to and what the addition adds.")
+                    "layer is applied to and what the addition adds."
+                )
 
 
 def _check_stages(name, model, reference):
     """ResNet-50: compare the blocks of each stage, before the layer by layer comparison."""
     __tracebackhide__ = True  # learners see the message, not the grader's frames
+
     def blocks(m):
         stages = {}
         for layer in m.layers:
@@ -295,7 +323,9 @@ def _check_stages(name, model, reference):
                 f"a convolutional block '{ref_letters[0]}' then "
                 f"{len(ref_letters) - 1} identity blocks "
                 f"'{ref_letters[1]}' to '{ref_letters[-1]}'; yours has {len(letters)}"
-                + (f" ({', '.join(repr(x) for x in letters)})" if letters else "") + ".")
+                + (f" ({', '.join(repr(x) for x in letters)})" if letters else "")
+                + "."
+            )
         got_names = {layer.name for layer in model.layers}
         for letter in ref_letters:
             ref_has = f"res{stage}{letter}_branch1" in {layer.name for layer in reference.layers}
@@ -304,12 +334,14 @@ def _check_stages(name, model, reference):
                 raise GradingError(
                     f"Exercise {name}: block {stage}{letter} should be a convolutional "
                     f"block (convolutional_block(..., stage={stage}, block='{letter}', "
-                    "...)), not an identity block.")
+                    "...)), not an identity block."
+                )
             if got_has and not ref_has:
                 raise GradingError(
                     f"Exercise {name}: block {stage}{letter} should be an identity block "
                     f"(identity_block(..., stage={stage}, block='{letter}')), not a "
-                    "convolutional block.")
+                    "convolutional block."
+                )
 
 
 # ----------------------------------------------------------------------- layer settings
@@ -325,8 +357,10 @@ def _compare_settings(ref_layer, layer):
     else:
         role, name = f"the {type(ref_layer).__name__} layer", layer.name
     if type(layer) is not type(ref_layer):
-        return (f"{role}, {name}, should be {_article(type(ref_layer).__name__)} layer, "
-                f"not {type(layer).__name__}.")
+        return (
+            f"{role}, {name}, should be {_article(type(ref_layer).__name__)} layer, "
+            f"not {type(layer).__name__}."
+        )
     if isinstance(ref_layer, keras.layers.Conv2D):
         settings = _CONV_SETTINGS
     elif isinstance(ref_layer, (keras.layers.AveragePooling2D, keras.layers.MaxPooling2D)):
@@ -345,8 +379,10 @@ def _compare_settings(ref_layer, layer):
         rank = len(ref_layer.output.shape) if _has_output(ref_layer) else 4
         expected, got = ref_layer.axis % rank, layer.axis % rank
         if expected != got:
-            return (f"{role}, {name}, should normalise the channels axis, axis={expected}, "
-                    f"not axis={got}.")
+            return (
+                f"{role}, {name}, should normalise the channels axis, axis={expected}, "
+                f"not axis={got}."
+            )
     if isinstance(ref_layer, keras.layers.Dense):
         expected = ref_layer.activation.__name__
         got = getattr(layer.activation, "__name__", str(layer.activation))
@@ -355,8 +391,10 @@ def _compare_settings(ref_layer, layer):
     if hasattr(ref_layer, "kernel_initializer"):
         problem = _compare_initializers(ref_layer.kernel_initializer, layer.kernel_initializer)
         if problem:
-            return (f"{role}, {name}, should use kernel_initializer=glorot_uniform(seed=0) "
-                    f"(as the given code does), not {problem}.")
+            return (
+                f"{role}, {name}, should use kernel_initializer=glorot_uniform(seed=0) "
+                f"(as the given code does), not {problem}."
+            )
     return None
 
 
@@ -432,47 +470,62 @@ def _walk(ref_tensor, got_tensor, ref_consumer, problems, seen, order):
     got_inputs = list(got_node.input_tensors)
 
     if ref_kind != got_kind:
-        problems.append((position, _kind_mismatch(ref_op, ref_node, got_op, got_node,
-                                                  ref_consumer)))
+        problems.append(
+            (position, _kind_mismatch(ref_op, ref_node, got_op, got_node, ref_consumer))
+        )
         return
     if ref_kind == "Input":
         return
     if _is_named(ref_op) and ref_op.name != got_op.name:
-        problems.append((position,
-                         f"{_role(ref_op.name)} should be named '{ref_op.name}', "
-                         f"not '{got_op.name}'."))
+        problems.append(
+            (
+                position,
+                f"{_role(ref_op.name)} should be named '{ref_op.name}', not '{got_op.name}'.",
+            )
+        )
         return
-    if ref_kind in ("ZeroPadding2D", "MaxPooling2D", "AveragePooling2D") and \
-            not _is_named(ref_op):
+    if ref_kind in ("ZeroPadding2D", "MaxPooling2D", "AveragePooling2D") and not _is_named(ref_op):
         problem = _compare_settings(ref_op, got_op)
         if problem:
             problems.append((position, problem))
             return
     if len(ref_inputs) != len(got_inputs):
-        problems.append((position,
-                         f"{_describe(ref_op)} should take {len(ref_inputs)} input(s), "
-                         f"not {len(got_inputs)}."))
+        problems.append(
+            (
+                position,
+                f"{_describe(ref_op)} should take {len(ref_inputs)} input(s), "
+                f"not {len(got_inputs)}.",
+            )
+        )
         return
     if ref_kind == "Add" and len(ref_inputs) == 2:
         # The order of the two terms does not matter: pair them by what produces them.
         def signature(t):
             op = _producer(t)[0]
             return (_kind(op), op.name if _is_named(op) else "")
-        if signature(got_inputs[0]) != signature(ref_inputs[0]) and \
-                signature(got_inputs[1]) == signature(ref_inputs[0]):
+
+        if signature(got_inputs[0]) != signature(ref_inputs[0]) and signature(
+            got_inputs[1]
+        ) == signature(ref_inputs[0]):
             got_inputs.reverse()
-        elif signature(got_inputs[1]) == signature(ref_inputs[1]) or \
-                signature(got_inputs[0]) == signature(ref_inputs[0]):
+        elif signature(got_inputs[1]) == signature(ref_inputs[1]) or signature(
+            got_inputs[0]
+        ) == signature(ref_inputs[0]):
             pass
-        elif _kind(_producer(got_inputs[0])[0]) == "Input" or \
-                signature(got_inputs[0]) == signature(ref_inputs[1]):
+        elif _kind(_producer(got_inputs[0])[0]) == "Input" or signature(got_inputs[0]) == signature(
+            ref_inputs[1]
+        ):
             got_inputs.reverse()
         ref_input_ops = {id(_producer(t)[0]) for t in ref_inputs}
         got_input_ops = {id(_producer(t)[0]) for t in got_inputs}
         if len(got_input_ops) < len(ref_input_ops):
-            problems.append((position,
-                             "the addition adds a tensor to itself: it should add the "
-                             "shortcut X_shortcut to the main path X, Add()([X, X_shortcut])."))
+            problems.append(
+                (
+                    position,
+                    "the addition adds a tensor to itself: it should add the "
+                    "shortcut X_shortcut to the main path X, Add()([X, X_shortcut]).",
+                )
+            )
             return
     for ref_input, got_input in zip(ref_inputs, got_inputs):
         _walk(ref_input, got_input, ref_op, problems, seen, order)
@@ -485,35 +538,55 @@ def _kind_mismatch(ref_op, ref_node, got_op, got_node, ref_consumer):
     before = _describe(ref_consumer) if ref_consumer is not None else "the output"
     if ref_kind == "ReLU":
         if ref_consumer is None:
-            return (f"a ReLU is missing at the end: the output should be the ReLU of "
-                    f"{after}, Activation('relu')(X); yours ends with "
-                    f"{_describe(got_op)}.")
-        return (f"a ReLU is missing between {after} and {before}: apply "
-                f"Activation('relu') to the output of {after}.")
+            return (
+                f"a ReLU is missing at the end: the output should be the ReLU of "
+                f"{after}, Activation('relu')(X); yours ends with "
+                f"{_describe(got_op)}."
+            )
+        return (
+            f"a ReLU is missing between {after} and {before}: apply "
+            f"Activation('relu') to the output of {after}."
+        )
     if got_kind == "ReLU":
         got_input = _describe_input(got_node)
-        if ref_kind == "BatchNormalization" and ref_consumer is not None and \
-                _kind(ref_consumer) == "Add":
-            path = ("the shortcut path" if ref_op.name.endswith("_branch1")
-                    else "the third component of the main path")
-            return (f"there should be no ReLU between {_describe(ref_op)} and the addition: "
-                    f"{path} ends with its BatchNorm; the ReLU comes after the shortcut "
-                    "is added.")
-        return (f"there is a ReLU too many between {got_input} and {before}: "
-                f"{before} should take {_describe(ref_op)} directly.")
+        if (
+            ref_kind == "BatchNormalization"
+            and ref_consumer is not None
+            and _kind(ref_consumer) == "Add"
+        ):
+            path = (
+                "the shortcut path"
+                if ref_op.name.endswith("_branch1")
+                else "the third component of the main path"
+            )
+            return (
+                f"there should be no ReLU between {_describe(ref_op)} and the addition: "
+                f"{path} ends with its BatchNorm; the ReLU comes after the shortcut "
+                "is added."
+            )
+        return (
+            f"there is a ReLU too many between {got_input} and {before}: "
+            f"{before} should take {_describe(ref_op)} directly."
+        )
     if ref_kind == "Add" or got_kind == "Add":
         if ref_kind == "Add":
-            return (f"the addition is in the wrong place: {before} should take "
-                    f"Add()([X, X_shortcut]), the sum of the main path's last BatchNorm "
-                    f"and the shortcut, but it takes {_describe(got_op)}.")
-        return (f"the addition is in the wrong place: {before} should take "
-                f"{_describe(ref_op)}, but it takes an addition. The shortcut is added "
-                "after the main path's last BatchNorm, right before the final ReLU.")
+            return (
+                f"the addition is in the wrong place: {before} should take "
+                f"Add()([X, X_shortcut]), the sum of the main path's last BatchNorm "
+                f"and the shortcut, but it takes {_describe(got_op)}."
+            )
+        return (
+            f"the addition is in the wrong place: {before} should take "
+            f"{_describe(ref_op)}, but it takes an addition. The shortcut is added "
+            "after the main path's last BatchNorm, right before the final ReLU."
+        )
     if ref_kind == "BatchNormalization":
-        return (f"{_describe(ref_op)} is missing: {before} should take the BatchNorm of "
-                f"{after}, BatchNormalization(axis=3, name=...), but it takes "
-                f"{_describe(got_op)}.")
-    return (f"{before} should take {_describe(ref_op)}, but it takes {_describe(got_op)}.")
+        return (
+            f"{_describe(ref_op)} is missing: {before} should take the BatchNorm of "
+            f"{after}, BatchNormalization(axis=3, name=...), but it takes "
+            f"{_describe(got_op)}."
+        )
+    return f"{before} should take {_describe(ref_op)}, but it takes {_describe(got_op)}."
 
 
 def _describe_input(node):
@@ -558,9 +631,11 @@ def _role(name):
         if branch == "1":
             return f"the shortcut's {kind}"
         return f"the {_ORDINALS[branch]} {kind} of the main path"
-    return {"conv1": "the stage 1 convolution", "bn_conv1": "the stage 1 BatchNorm",
-            "avg_pool": "the average pooling"}.get(
-        name, "the output layer" if re.fullmatch(r"fc\d+", name) else f"layer '{name}'")
+    return {
+        "conv1": "the stage 1 convolution",
+        "bn_conv1": "the stage 1 BatchNorm",
+        "avg_pool": "the average pooling",
+    }.get(name, "the output layer" if re.fullmatch(r"fc\d+", name) else f"layer '{name}'")
 
 
 def _block_of(name):

@@ -23,8 +23,13 @@ import numpy as np
 from resnets_graders import fixtures
 from resnets_graders.messages import ErrorRecord
 
-EXERCISES = ("layer_gradient_norms", "identity_block", "convolutional_block", "ResNet50",
-             "remove_residual_branch")
+EXERCISES = (
+    "layer_gradient_norms",
+    "identity_block",
+    "convolutional_block",
+    "ResNet50",
+    "remove_residual_branch",
+)
 
 
 def collect(exercise, function):
@@ -36,8 +41,9 @@ def collect(exercise, function):
     if exercise == "identity_block":
         return [collect_block(exercise, function, case) for case in fixtures.IDENTITY_BLOCK_CASES]
     if exercise == "convolutional_block":
-        return [collect_block(exercise, function, case)
-                for case in fixtures.CONVOLUTIONAL_BLOCK_CASES]
+        return [
+            collect_block(exercise, function, case) for case in fixtures.CONVOLUTIONAL_BLOCK_CASES
+        ]
     if exercise == "ResNet50":
         return [collect_resnet50(function)]
     if exercise == "layer_gradient_norms":
@@ -98,8 +104,11 @@ def collect_block(exercise, function, case):
 
     keras.backend.clear_session()
     result, trace, error = run_traced(build)
-    evidence = {"exercise": exercise, "case": {"input_shape": list(input_shape), **case},
-                "trace": trace}
+    evidence = {
+        "exercise": exercise,
+        "case": {"input_shape": list(input_shape), **case},
+        "trace": trace,
+    }
     if error is not None:
         return {**evidence, "outcome": "error", "error": ErrorRecord.of(error), "exception": error}
     X_input, X = result
@@ -110,8 +119,12 @@ def collect_block(exercise, function, case):
     try:
         model = keras.Model(X_input, X)
     except Exception as exc:  # e.g. two layers with the same name
-        return {**evidence, "outcome": "model_error", "error": ErrorRecord.of(exc),
-                "exception": exc}
+        return {
+            **evidence,
+            "outcome": "model_error",
+            "error": ErrorRecord.of(exc),
+            "exception": exc,
+        }
     return {**evidence, "outcome": "model", "model": model}
 
 
@@ -153,8 +166,10 @@ def collect_norms(function, training):
     evidence["kernels_changed"] = any(not np.array_equal(a, b) for a, b in zip(before, after))
     if not isinstance(got, dict):
         return {**evidence, "outcome": "not_dict", "returned_type": type(got).__name__}
-    keys = [{"is_str": isinstance(k, str), "value": k if isinstance(k, str) else None,
-             "repr": _repr(k)} for k in got]
+    keys = [
+        {"is_str": isinstance(k, str), "value": k if isinstance(k, str) else None, "repr": _repr(k)}
+        for k in got
+    ]
     values = []
     for value in got.values():
         if isinstance(value, (tf.Tensor, np.ndarray)) or hasattr(value, "numpy"):
@@ -192,8 +207,11 @@ def collect_lesion(function, stage, block):
     try:
         arrays = [np.asarray(w) for w in saved]
     except Exception:  # not a list of arrays
-        return {**evidence, "outcome": "returned",
-                "saved": {"kind": "not_list", "type": type(saved).__name__}}
+        return {
+            **evidence,
+            "outcome": "returned",
+            "saved": {"kind": "not_list", "type": type(saved).__name__},
+        }
     arrays = [a if a.dtype != object else np.full(a.shape, np.nan) for a in arrays]
     return {**evidence, "outcome": "returned", "saved": {"kind": "arrays", "arrays": arrays}}
 
@@ -301,8 +319,9 @@ def load(folder):
             raise ValueError("the kernel's results are malformed: not lists of cases")
         for case in cases:
             if isinstance(case.get("trace"), list):
-                case["trace"] = [layer for layer in case["trace"]
-                                 if isinstance(layer, keras.layers.Layer)]
+                case["trace"] = [
+                    layer for layer in case["trace"] if isinstance(layer, keras.layers.Layer)
+                ]
             model = case.get("model")
             if isinstance(model, (_Unloadable, _Unsaved)):
                 case["outcome"] = "unloadable" if isinstance(model, _Unloadable) else "unsaved"

@@ -35,18 +35,25 @@ def gradients_model():
     from keras.initializers import RandomNormal, glorot_uniform
 
     inputs = keras.Input(shape=(8, 8, 3), name="images")
-    x = layers.Conv2D(4, 3, padding="same", name="conv_a",
-                      kernel_initializer=glorot_uniform(seed=1))(inputs)
+    x = layers.Conv2D(
+        4, 3, padding="same", name="conv_a", kernel_initializer=glorot_uniform(seed=1)
+    )(inputs)
     x = layers.BatchNormalization(name="bn_a")(x)
     x = layers.Activation("relu", name="relu_a")(x)
-    x = layers.Conv2D(5, 3, padding="same", name="conv_b",
-                      kernel_initializer=glorot_uniform(seed=2),
-                      bias_initializer=RandomNormal(stddev=0.1, seed=3))(x)
+    x = layers.Conv2D(
+        5,
+        3,
+        padding="same",
+        name="conv_b",
+        kernel_initializer=glorot_uniform(seed=2),
+        bias_initializer=RandomNormal(stddev=0.1, seed=3),
+    )(x)
     x = layers.Activation("relu", name="relu_b")(x)
     x = layers.Conv2D(4, 1, name="conv_c", kernel_initializer=glorot_uniform(seed=4))(x)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    outputs = layers.Dense(3, activation="softmax", name="fc",
-                           kernel_initializer=glorot_uniform(seed=5))(x)
+    outputs = layers.Dense(
+        3, activation="softmax", name="fc", kernel_initializer=glorot_uniform(seed=5)
+    )(x)
     return keras.Model(inputs, outputs, name="grader_net")
 
 
@@ -79,9 +86,14 @@ def lesion_model():
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             n = layer.gamma.shape[0]
-            layer.set_weights([rng.uniform(0.5, 1.5, n),
-                               rng.uniform(0.2, 0.6, n) * rng.choice([-1, 1], n),
-                               rng.uniform(-0.3, 0.3, n), rng.uniform(0.5, 2.0, n)])
+            layer.set_weights(
+                [
+                    rng.uniform(0.5, 1.5, n),
+                    rng.uniform(0.2, 0.6, n) * rng.choice([-1, 1], n),
+                    rng.uniform(-0.3, 0.3, n),
+                    rng.uniform(0.5, 2.0, n),
+                ]
+            )
     return model
 
 
@@ -92,5 +104,8 @@ def lesion_input():
 
 def layer_weights(model):
     """{layer name: [its weight arrays]} for every layer of ``model`` that has weights."""
-    return {layer.name: [np.array(w) for w in layer.get_weights()] for layer in model.layers
-            if layer.get_weights()}
+    return {
+        layer.name: [np.array(w) for w in layer.get_weights()]
+        for layer in model.layers
+        if layer.get_weights()
+    }

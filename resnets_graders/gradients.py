@@ -48,8 +48,9 @@ def layer_gradient_norms(model, X, Y, training=True):
         probabilities = model(X, training=training)
         loss = tf.reduce_mean(keras.losses.categorical_crossentropy(Y, probabilities))
     gradients = tape.gradient(loss, [layer.kernel for layer in kernel_layers])
-    norms = {layer.name: float(tf.norm(gradient))
-             for layer, gradient in zip(kernel_layers, gradients)}
+    norms = {
+        layer.name: float(tf.norm(gradient)) for layer, gradient in zip(kernel_layers, gradients)
+    }
     ### END SOLUTION
     return norms
 
@@ -77,8 +78,10 @@ def _norms_of(model, X, Y, training, loss="mean", with_bias=False):
     gradients = tape.gradient(value, variables)
     n = len(kernel_layers)
     if with_bias:
-        return [float(np.sqrt(np.sum(np.square(gradients[i]))
-                              + np.sum(np.square(gradients[n + i])))) for i in range(n)]
+        return [
+            float(np.sqrt(np.sum(np.square(gradients[i])) + np.sum(np.square(gradients[n + i]))))
+            for i in range(n)
+        ]
     return [float(tf.norm(g)) for g in gradients]
 
 
@@ -104,9 +107,14 @@ def judge_norms(evidence):
         error, cause = evidence["error"], evidence.get("exception")
         if is_a(error, NotImplementedError):
             raise GradingError(not_written(EXERCISE)) from cause
-        raise GradingError(raised(
-            EXERCISE, error, f"layer_gradient_norms(model, X, Y, training={training}) on a "
-            "small network of Conv2D, BatchNormalization and Dense layers")) from cause
+        raise GradingError(
+            raised(
+                EXERCISE,
+                error,
+                f"layer_gradient_norms(model, X, Y, training={training}) on a "
+                "small network of Conv2D, BatchNormalization and Dense layers",
+            )
+        ) from cause
 
     # What was returned: a dict of floats, keyed by the layers' names.
     if evidence["outcome"] != "dict":
@@ -169,33 +177,55 @@ def judge_norms(evidence):
 
     # Diagnose the usual mistakes, each measured on a fresh copy of the same network.
     fresh = _grader_model()
-    weight_norms = [float(np.linalg.norm(layer.kernel.numpy())) for layer in fresh.layers
-                    if hasattr(layer, "kernel")]
+    weight_norms = [
+        float(np.linalg.norm(layer.kernel.numpy()))
+        for layer in fresh.layers
+        if hasattr(layer, "kernel")
+    ]
     diagnoses = [
-        (weight_norms,
-         "these are the norms of the kernels themselves; return the norms of the "
-         "gradient of the loss with respect to the kernels (tape.gradient(loss, kernels))"),
-        (_norms_of(_grader_model(), X, Y, training, with_bias=True),
-         "the biases are included; measure the gradient with respect to each layer's "
-         "kernel only (layer.kernel)"),
-        ([v ** 2 for v in expected],
-         "these are squared norms; return the norm itself, tf.norm(gradient)"),
-        (expected[::-1],
-         "the norms are attached to the wrong layers (reversed): keep each gradient "
-         "with its own layer"),
-        (_norms_of(_grader_model(), X, Y, training, loss="sum"),
-         f"this is the gradient of the loss summed over the batch ({len(X)} times too "
-         "big); the loss is the mean over the examples (tf.reduce_mean)"),
-        (_norms_of(_grader_model(), X, Y, not training),
-         f"these are the norms with training={not training}; call the model with "
-         "model(X, training=training), passing on the function's argument"),
-        (_norms_of(_grader_model(), X, Y, training, loss="mse"),
-         "this is the gradient of the mean squared error; the loss is the mean "
-         "categorical cross-entropy"),
+        (
+            weight_norms,
+            "these are the norms of the kernels themselves; return the norms of the "
+            "gradient of the loss with respect to the kernels (tape.gradient(loss, kernels))",
+        ),
+        (
+            _norms_of(_grader_model(), X, Y, training, with_bias=True),
+            "the biases are included; measure the gradient with respect to each layer's "
+            "kernel only (layer.kernel)",
+        ),
+        (
+            [v**2 for v in expected],
+            "these are squared norms; return the norm itself, tf.norm(gradient)",
+        ),
+        (
+            expected[::-1],
+            "the norms are attached to the wrong layers (reversed): keep each gradient "
+            "with its own layer",
+        ),
+        (
+            _norms_of(_grader_model(), X, Y, training, loss="sum"),
+            f"this is the gradient of the loss summed over the batch ({len(X)} times too "
+            "big); the loss is the mean over the examples (tf.reduce_mean)",
+        ),
+        (
+            _norms_of(_grader_model(), X, Y, not training),
+            f"these are the norms with training={not training}; call the model with "
+            "model(X, training=training), passing on the function's argument",
+        ),
+        (
+            _norms_of(_grader_model(), X, Y, training, loss="mse"),
+            "this is the gradient of the mean squared error; the loss is the mean "
+            "categorical cross-entropy",
+        ),
     ]
     if sorted(values) != values and _close(sorted(values), sorted(expected)):
-        diagnoses.insert(0, (values, "the norms are attached to the wrong layers: keep "
-                                     "each gradient with its own layer"))
+        diagnoses.insert(
+            0,
+            (
+                values,
+                "the norms are attached to the wrong layers: keep each gradient with its own layer",
+            ),
+        )
     for candidate, explanation in diagnoses:
         if _close(values, candidate):
             raise GradingError(

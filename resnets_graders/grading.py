@@ -133,7 +133,7 @@ def read_course_notebook(name, solutions_dir=SOLUTIONS_DIR):
         else:
             cells.append({"kind": "setup", "source": cell.source})
     last = max(i for i, c in enumerate(cells) if c["kind"] == "solution")
-    return CourseNotebook(name, cells[:last + 1], exercises, points, references)
+    return CourseNotebook(name, cells[: last + 1], exercises, points, references)
 
 
 def _points(value, default):
@@ -170,8 +170,10 @@ def read_learner_notebook(path):
         nb = nbformat.reads(text, as_version=4)
         cells = [c for c in nb.cells if isinstance(c.get("source"), str)]
     except Exception as exc:  # nbformat's errors on a JSON file that is not a notebook
-        return None, (f"the file {path.name} is not a Jupyter notebook "
-                      f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})")
+        return None, (
+            f"the file {path.name} is not a Jupyter notebook "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+        )
     nb.cells = cells
     return nb, None
 
@@ -208,8 +210,7 @@ def grade_notebook(path, course, limits=None, forbidden=()):
     nb, problem = read_learner_notebook(path)
     if nb is None:
         for result in results.values():
-            _fail(result, f"Exercise {result.exercise}: not graded: {problem}.",
-                  FLAG_NOT_GRADED)
+            _fail(result, f"Exercise {result.exercise}: not graded: {problem}.", FLAG_NOT_GRADED)
         return list(results.values())
 
     found = solution_cells(nb)
@@ -241,9 +242,12 @@ def grade_notebook(path, course, limits=None, forbidden=()):
             _fail(result, not_written(exercise))  # the same verdict as its check cell's
             continue
         if not source_checks.defines(source, exercise):
-            _fail(result, f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' "
-                          f"defines no function named {exercise}: keep the line "
-                          f"`def {exercise}(...):` as it was given.")
+            _fail(
+                result,
+                f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' "
+                f"defines no function named {exercise}: keep the line "
+                f"`def {exercise}(...):` as it was given.",
+            )
             continue
         accepted[exercise] = source
     if accepted:
@@ -260,20 +264,29 @@ def _fail(result, message, *flags):
 
 
 def _missing_cell(exercise, nb, filename):
-    others = [m.group(1) or "?" for cell in nb.cells if cell.get("cell_type") == "code"
-              for m in [ANY_HEADER.search(cell.source)] if m]
+    others = [
+        m.group(1) or "?"
+        for cell in nb.cells
+        if cell.get("cell_type") == "code"
+        for m in [ANY_HEADER.search(cell.source)]
+        if m
+    ]
     seen = f" (it has cells for: {', '.join(sorted(set(others)))})" if others else ""
-    return (f"Exercise {exercise}: no cell of {filename} starts with the line "
-            f"'# GRADED FUNCTION: {exercise}'{seen}. Grading takes your solution from that "
-            "cell: put the line back, exactly, as the first line of the cell that defines "
-            f"{exercise}.")
+    return (
+        f"Exercise {exercise}: no cell of {filename} starts with the line "
+        f"'# GRADED FUNCTION: {exercise}'{seen}. Grading takes your solution from that "
+        "cell: put the line back, exactly, as the first line of the cell that defines "
+        f"{exercise}."
+    )
 
 
 def _syntax_error(exercise, line, text, msg):
     where = f" on line {line}" if line else ""
     shown = f": {text.strip()}" if text and text.strip() else ""
-    return (f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' has a syntax "
-            f"error{where}{shown} ({msg}).")
+    return (
+        f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' has a syntax "
+        f"error{where}{shown} ({msg})."
+    )
 
 
 def _run_and_judge(course, accepted, results, limits, forbidden):
@@ -282,8 +295,13 @@ def _run_and_judge(course, accepted, results, limits, forbidden):
         if cell["kind"] == "setup":
             cells.append({"kind": "setup", "source": cell["source"]})
         elif cell["kind"] == "solution" and cell["exercise"] in accepted:
-            cells.append({"kind": "solution", "exercise": cell["exercise"],
-                          "source": accepted[cell["exercise"]]})
+            cells.append(
+                {
+                    "kind": "solution",
+                    "exercise": cell["exercise"],
+                    "source": accepted[cell["exercise"]],
+                }
+            )
     references = [reference_fingerprints(course.references[e]) for e in accepted]
     run = run_kernel(cells, list(accepted), limits, forbidden, references)
     try:
@@ -322,28 +340,39 @@ def _verdicts(course, accepted, results, limits, run):
     if violations:
         what = violations[0]
         for exercise in accepted:
-            _fail(results[exercise],
-                  f"Exercise {exercise}: not accepted: while it ran, the solution tried to "
-                  f"{what}. Grading runs your own code only, away from the course's "
-                  "references and graders; write the function with ordinary code.",
-                  FLAG_REFUSED)
+            _fail(
+                results[exercise],
+                f"Exercise {exercise}: not accepted: while it ran, the solution tried to "
+                f"{what}. Grading runs your own code only, away from the course's "
+                "references and graders; write the function with ordinary code.",
+                FLAG_REFUSED,
+            )
         return
     if status is None:
         for exercise in accepted:
-            _fail(results[exercise], _kernel_failure(exercise, course, limits, run),
-                  FLAG_LIMIT if run["timed_out"] or run["memory"] else FLAG_NOT_GRADED)
+            _fail(
+                results[exercise],
+                _kernel_failure(exercise, course, limits, run),
+                FLAG_LIMIT if run["timed_out"] or run["memory"] else FLAG_NOT_GRADED,
+            )
         return
     if status.get("setup_error"):
         error = status["setup_error"]
         for exercise in accepted:
-            _fail(results[exercise],
-                  f"Exercise {exercise}: not graded: a set-up cell of {course.name} (from "
-                  f"the instructors' notebook) raised {error.get('type')}: "
-                  f"{_first_line(error.get('message'))}. This is not your mistake: tell "
-                  "your instructor.", FLAG_NOT_GRADED)
+            _fail(
+                results[exercise],
+                f"Exercise {exercise}: not graded: a set-up cell of {course.name} (from "
+                f"the instructors' notebook) raised {error.get('type')}: "
+                f"{_first_line(error.get('message'))}. This is not your mistake: tell "
+                "your instructor.",
+                FLAG_NOT_GRADED,
+            )
         return
-    cell_errors = {c.get("exercise"): c.get("error") for c in status.get("cells", [])
-                   if c.get("kind") == "solution"}
+    cell_errors = {
+        c.get("exercise"): c.get("error")
+        for c in status.get("cells", [])
+        if c.get("kind") == "solution"
+    }
     try:
         with _JUDGE_LOCK:
             evidence = judge.load_evidence(Path(run["folder"]) / "work" / "out" / "evidence")
@@ -356,26 +385,45 @@ def _verdicts(course, accepted, results, limits, run):
         error = cell_errors.get(exercise)
         collected = status.get("collected", {}).get(exercise)
         if error and error.get("type") in ("SyntaxError", "IndentationError", "TabError"):
-            _fail(result, _syntax_error(exercise, error.get("line"), error.get("text"),
-                                        _first_line(error.get("message"))))
+            _fail(
+                result,
+                _syntax_error(
+                    exercise,
+                    error.get("line"),
+                    error.get("text"),
+                    _first_line(error.get("message")),
+                ),
+            )
         elif error and error.get("type") == "NotImplementedError":
             _fail(result, not_written(exercise))
         elif error:
-            _fail(result, f"Exercise {exercise}: running the cell '# GRADED FUNCTION: "
-                          f"{exercise}' raised {error.get('type')}: "
-                          f"{_first_line(error.get('message'))}{_memory_hint(error, limits)}",
-                  *([FLAG_LIMIT] if error.get("type") == "MemoryError" else []))
+            _fail(
+                result,
+                f"Exercise {exercise}: running the cell '# GRADED FUNCTION: "
+                f"{exercise}' raised {error.get('type')}: "
+                f"{_first_line(error.get('message'))}{_memory_hint(error, limits)}",
+                *([FLAG_LIMIT] if error.get("type") == "MemoryError" else []),
+            )
         elif collected == "undefined":
-            _fail(result, f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' "
-                          f"defines no function named {exercise}: keep the line "
-                          f"`def {exercise}(...):` as it was given.")
+            _fail(
+                result,
+                f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' "
+                f"defines no function named {exercise}: keep the line "
+                f"`def {exercise}(...):` as it was given.",
+            )
         elif isinstance(collected, dict):
-            _fail(result, f"Exercise {exercise} raised {collected.get('type')} while being "
-                          f"graded: {_first_line(collected.get('message'))}")
+            _fail(
+                result,
+                f"Exercise {exercise} raised {collected.get('type')} while being "
+                f"graded: {_first_line(collected.get('message'))}",
+            )
         elif collected != "ok" or exercise not in evidence:
-            _fail(result, f"Exercise {exercise}: not graded: the kernel handed back nothing "
-                          f"for it ({load_problem or status.get('save_error') or collected}).",
-                  FLAG_NOT_GRADED)
+            _fail(
+                result,
+                f"Exercise {exercise}: not graded: the kernel handed back nothing "
+                f"for it ({load_problem or status.get('save_error') or collected}).",
+                FLAG_NOT_GRADED,
+            )
         else:
             with _JUDGE_LOCK:
                 passed, message = judge.judge(exercise, evidence[exercise])
@@ -387,8 +435,10 @@ def _verdicts(course, accepted, results, limits, run):
 
 def _memory_hint(error, limits):
     if error.get("type") == "MemoryError" and limits.memory_gb:
-        return (f" (grading lets a notebook use {limits.memory_gb:g} GB of memory: does "
-                "the code allocate more than it needs, in a loop?)")
+        return (
+            f" (grading lets a notebook use {limits.memory_gb:g} GB of memory: does "
+            "the code allocate more than it needs, in a loop?)"
+        )
     return ""
 
 
@@ -401,30 +451,41 @@ def _first_line(text):
 def _kernel_failure(exercise, course, limits, run):
     doing = run["doing"]
     if doing.startswith("solution") or doing.startswith("collect"):
-        what = f"your {exercise}" if doing.startswith("collect") else \
-            f"the cell '# GRADED FUNCTION: {exercise}'"
+        what = (
+            f"your {exercise}"
+            if doing.startswith("collect")
+            else f"the cell '# GRADED FUNCTION: {exercise}'"
+        )
         during = f" while running {what}"
     elif doing.startswith("setup"):
         during = " during the notebook's set-up"
     else:
         during = ""
     if run["timed_out"]:
-        return (f"Exercise {exercise}: stopped after {limits.seconds:g} s, the time limit "
-                f"for grading {course.name},{during}. Is there an endless loop, or a "
-                "computation much bigger than the exercise needs?")
+        return (
+            f"Exercise {exercise}: stopped after {limits.seconds:g} s, the time limit "
+            f"for grading {course.name},{during}. Is there an endless loop, or a "
+            "computation much bigger than the exercise needs?"
+        )
     if run["memory"]:
-        return (f"Exercise {exercise}: stopped{during}: the kernel ran out of the "
-                f"{limits.memory_gb:g} GB of memory grading allows.")
+        return (
+            f"Exercise {exercise}: stopped{during}: the kernel ran out of the "
+            f"{limits.memory_gb:g} GB of memory grading allows."
+        )
     code = run["returncode"]
     if code is not None and code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        return (f"Exercise {exercise}: the kernel crashed ({name}){during}. Run the "
-                "notebook from the top to see where.")
-    return (f"Exercise {exercise}: the kernel stopped (exit status {code}){during} before "
-            "handing back its results. Does the code call exit()?")
+        return (
+            f"Exercise {exercise}: the kernel crashed ({name}){during}. Run the "
+            "notebook from the top to see where."
+        )
+    return (
+        f"Exercise {exercise}: the kernel stopped (exit status {code}){during} before "
+        "handing back its results. Does the code call exit()?"
+    )
 
 
 # ---------------------------------------------------------------------------- the kernel
@@ -434,15 +495,33 @@ def forbidden_paths():
     """What a learner's kernel may not read: the course's references, graders, tools,
     tests, notebooks (the instructors' among them) and trained models, and any copy of
     the references and graders an install put elsewhere on ``sys.path``."""
-    paths = [REPO_ROOT / p for p in ("resnets_model.py", "resnets_graders", "notebooks",
-                                      "tools", "tests", "models", "benchmarks", ".git",
-                                      "__pycache__", "course.py", "conftest.py")]
+    paths = [
+        REPO_ROOT / p
+        for p in (
+            "resnets_model.py",
+            "resnets_graders",
+            "notebooks",
+            "tools",
+            "tests",
+            "models",
+            "benchmarks",
+            ".git",
+            "__pycache__",
+            "course.py",
+            "conftest.py",
+        )
+    ]
     tag = sys.implementation.cache_tag
     for entry in sys.path:
         folder = Path(entry or ".")
-        for candidate in (folder / "resnets_model.py", folder / "resnets_graders",
-                          *(folder / "__pycache__" / f"resnets_model.{tag}{suffix}.pyc"
-                            for suffix in ("", ".opt-1", ".opt-2"))):
+        for candidate in (
+            folder / "resnets_model.py",
+            folder / "resnets_graders",
+            *(
+                folder / "__pycache__" / f"resnets_model.{tag}{suffix}.pyc"
+                for suffix in ("", ".opt-1", ".opt-2")
+            ),
+        ):
             if candidate.exists() and candidate.resolve() not in [p.resolve() for p in paths]:
                 paths.append(candidate)
     return paths
@@ -479,28 +558,51 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
     out.mkdir()
     report = folder / "report.txt"
     report.write_text("")
-    job = {"cells": cells, "exercises": exercises, "work": str(work), "out": str(out),
-           "report": str(report), "references": [list(r) for r in references],
-           "forbidden": [str(p) for p in [*forbidden_paths(), *forbidden]]}
+    job = {
+        "cells": cells,
+        "exercises": exercises,
+        "work": str(work),
+        "out": str(out),
+        "report": str(report),
+        "references": [list(r) for r in references],
+        "forbidden": [str(p) for p in [*forbidden_paths(), *forbidden]],
+    }
     (folder / "job.json").write_text(json.dumps(job))
     env = dict(os.environ)
-    env.update({"RESNETS_NO_NETWORK": "1", "KERAS_BACKEND": "tensorflow",
-                "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "HOME": str(work),
-                "IPYTHONDIR": str(work / ".ipython"), "MPLCONFIGDIR": str(work / ".mpl"),
-                "KERAS_HOME": str(work / ".keras"), "TMPDIR": str(work / "tmp"),
-                "TEMP": str(work / "tmp"), "TMP": str(work / "tmp"),
-                "PYTHONPATH": str(REPO_ROOT), "PYTHONDONTWRITEBYTECODE": "1",
-                "TF_CPP_MIN_LOG_LEVEL": "2",
-                # The kernel runs on the CPU: the models are small, and CUDA needs more
-                # address space than the memory limit leaves.
-                "CUDA_VISIBLE_DEVICES": ""})
+    env.update(
+        {
+            "RESNETS_NO_NETWORK": "1",
+            "KERAS_BACKEND": "tensorflow",
+            "PYTHONHASHSEED": "0",
+            "MPLBACKEND": "Agg",
+            "HOME": str(work),
+            "IPYTHONDIR": str(work / ".ipython"),
+            "MPLCONFIGDIR": str(work / ".mpl"),
+            "KERAS_HOME": str(work / ".keras"),
+            "TMPDIR": str(work / "tmp"),
+            "TEMP": str(work / "tmp"),
+            "TMP": str(work / "tmp"),
+            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            # The kernel runs on the CPU: the models are small, and CUDA needs more
+            # address space than the memory limit leaves.
+            "CUDA_VISIBLE_DEVICES": "",
+        }
+    )
     command = [sys.executable, "-m", "resnets_graders.kernel", str(folder / "job.json")]
     started = time.monotonic()
     with open(folder / "kernel.log", "wb") as log:
         process = subprocess.Popen(
-            command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=(os.name == "posix"),
-            preexec_fn=_limit_memory(limits.memory_gb) if os.name == "posix" else None)
+            command,
+            cwd=work,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=(os.name == "posix"),
+            preexec_fn=_limit_memory(limits.memory_gb) if os.name == "posix" else None,
+        )
         timed_out = False
         try:
             returncode = process.wait(timeout=limits.seconds)
@@ -508,8 +610,11 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
             timed_out = True
             _kill(process)
             returncode = process.wait()
-    progress = (out / "progress.txt").read_text(errors="replace").splitlines() \
-        if (out / "progress.txt").is_file() else []
+    progress = (
+        (out / "progress.txt").read_text(errors="replace").splitlines()
+        if (out / "progress.txt").is_file()
+        else []
+    )
     status = None
     if returncode == 0 and not timed_out and (out / "status.json").is_file():
         try:
@@ -518,18 +623,28 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
                 status = None
         except ValueError:
             status = None
-    violations = [line[len("VIOLATION "):] for line in
-                  report.read_text(errors="replace").splitlines()
-                  if line.startswith("VIOLATION ")]
+    violations = [
+        line[len("VIOLATION ") :]
+        for line in report.read_text(errors="replace").splitlines()
+        if line.startswith("VIOLATION ")
+    ]
     if returncode == 86 and not violations:
         violations = ["close the grading report"]
     log_tail = (folder / "kernel.log").read_bytes()[-20000:].decode(errors="replace")
     memory = (not timed_out and "MemoryError" in log_tail and status is None) or (
-        returncode == -signal.SIGKILL and not timed_out if hasattr(signal, "SIGKILL") else False)
-    return {"status": status, "violations": violations, "timed_out": timed_out,
-            "memory": memory, "returncode": returncode, "folder": str(folder),
-            "doing": progress[-1] if progress else "", "log": log_tail,
-            "seconds": time.monotonic() - started}
+        returncode == -signal.SIGKILL and not timed_out if hasattr(signal, "SIGKILL") else False
+    )
+    return {
+        "status": status,
+        "violations": violations,
+        "timed_out": timed_out,
+        "memory": memory,
+        "returncode": returncode,
+        "folder": str(folder),
+        "doing": progress[-1] if progress else "",
+        "log": log_tail,
+        "seconds": time.monotonic() - started,
+    }
 
 
 def _limit_memory(memory_gb):
@@ -537,16 +652,17 @@ def _limit_memory(memory_gb):
         import resource  # POSIX only, hence here
 
         if memory_gb:
-            size = int(memory_gb * 2 ** 30)
+            size = int(memory_gb * 2**30)
             try:
                 resource.setrlimit(resource.RLIMIT_AS, (size, size))
             except (ValueError, OSError):  # macOS may refuse: no limit there
                 pass
-        size = 2 * 2 ** 30  # no file the kernel writes needs more than 2 GB
+        size = 2 * 2**30  # no file the kernel writes needs more than 2 GB
         try:
             resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         except (ValueError, OSError):
             pass
+
     return limit
 
 

@@ -24,9 +24,13 @@ def _judges():
     from resnets_graders.gradients import judge_norms
     from resnets_graders.lesion import judge_lesion
 
-    return {"identity_block": judge_block, "convolutional_block": judge_block,
-            "ResNet50": judge_resnet50, "layer_gradient_norms": judge_norms,
-            "remove_residual_branch": judge_lesion}
+    return {
+        "identity_block": judge_block,
+        "convolutional_block": judge_block,
+        "ResNet50": judge_resnet50,
+        "layer_gradient_norms": judge_norms,
+        "remove_residual_branch": judge_lesion,
+    }
 
 
 def expected_cases(exercise):
@@ -66,11 +70,15 @@ def judge(exercise, cases):
     evidence the graders cannot read is a failure that says so.
     """
     try:
-        if not isinstance(cases, list) or \
-                [_key_of(exercise, c) for c in cases] != expected_cases(exercise) or \
-                any(c.get("exercise") != exercise for c in cases):
-            return False, (f"Exercise {exercise}: not graded: what the kernel handed back "
-                           "is not what the grader asked for.")
+        if (
+            not isinstance(cases, list)
+            or [_key_of(exercise, c) for c in cases] != expected_cases(exercise)
+            or any(c.get("exercise") != exercise for c in cases)
+        ):
+            return False, (
+                f"Exercise {exercise}: not graded: what the kernel handed back "
+                "is not what the grader asked for."
+            )
         grader = _judges()[exercise]
         for case in cases:
             grader(case)
@@ -78,8 +86,10 @@ def judge(exercise, cases):
         return False, str(verdict)
     except (AssertionError, Exception) as exc:  # evidence a grader could not read
         message = str(exc).splitlines()[0][:300] if str(exc).strip() else ""
-        return False, (f"Exercise {exercise}: grading could not read what your function "
-                       f"built ({type(exc).__name__}: {message}).")
+        return False, (
+            f"Exercise {exercise}: grading could not read what your function "
+            f"built ({type(exc).__name__}: {message})."
+        )
     return True, ALL_PASSED
 
 

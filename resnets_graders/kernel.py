@@ -31,37 +31,83 @@ from pathlib import Path
 
 VIOLATION = "VIOLATION "
 # Names of modules a solution may not import, and events that are refused outright.
-REFERENCE_MODULES = ("resnets_model", "resnets_graders", "grade", "make_learner_notebooks",
-                     "train_pretrained", "tools", "tests", "conftest", "course")
+REFERENCE_MODULES = (
+    "resnets_model",
+    "resnets_graders",
+    "grade",
+    "make_learner_notebooks",
+    "train_pretrained",
+    "tools",
+    "tests",
+    "conftest",
+    "course",
+)
 REFUSED_EVENTS = {
-    "subprocess.Popen": "start a process", "os.system": "start a process",
-    "os.exec": "start a process", "os.posix_spawn": "start a process",
-    "os.spawn": "start a process", "os.fork": "start a process",
-    "os.forkpty": "start a process", "pty.spawn": "start a process",
+    "subprocess.Popen": "start a process",
+    "os.system": "start a process",
+    "os.exec": "start a process",
+    "os.posix_spawn": "start a process",
+    "os.spawn": "start a process",
+    "os.fork": "start a process",
+    "os.forkpty": "start a process",
+    "pty.spawn": "start a process",
     "os.startfile": "start a process",
-    "os.killpg": "send a signal", "signal.pthread_kill": "send a signal",
-    "socket.connect": "reach the network", "socket.sendto": "reach the network",
-    "socket.sendmsg": "reach the network", "socket.getaddrinfo": "reach the network",
-    "socket.gethostbyname": "reach the network", "socket.bind": "reach the network",
-    "ctypes.dlopen": "load a C library", "ctypes.dlsym": "call C code",
-    "ctypes.dlsym/handle": "call C code", "ctypes.addressof": "read raw memory",
-    "ctypes.string_at": "read raw memory", "ctypes.wstring_at": "read raw memory",
-    "ctypes.cdata": "read raw memory", "ctypes.cdata/buffer": "read raw memory",
-    "sys.settrace": "trace the grading code", "sys.setprofile": "trace the grading code",
+    "os.killpg": "send a signal",
+    "signal.pthread_kill": "send a signal",
+    "socket.connect": "reach the network",
+    "socket.sendto": "reach the network",
+    "socket.sendmsg": "reach the network",
+    "socket.getaddrinfo": "reach the network",
+    "socket.gethostbyname": "reach the network",
+    "socket.bind": "reach the network",
+    "ctypes.dlopen": "load a C library",
+    "ctypes.dlsym": "call C code",
+    "ctypes.dlsym/handle": "call C code",
+    "ctypes.addressof": "read raw memory",
+    "ctypes.string_at": "read raw memory",
+    "ctypes.wstring_at": "read raw memory",
+    "ctypes.cdata": "read raw memory",
+    "ctypes.cdata/buffer": "read raw memory",
+    "sys.settrace": "trace the grading code",
+    "sys.setprofile": "trace the grading code",
     "sys._current_frames": "inspect the grading code",
-    "gc.get_objects": "inspect the grading code", "gc.get_referrers": "inspect the grading code",
+    "gc.get_objects": "inspect the grading code",
+    "gc.get_referrers": "inspect the grading code",
     "gc.get_referents": "inspect the grading code",
     "sys.monitoring.register_callback": "trace the grading code",
 }
-PATH_EVENTS = ("os.remove", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.truncate",
-               "os.utime", "os.listxattr", "os.setxattr", "os.removexattr", "shutil.rmtree",
-               "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.move",
-               "os.chflags", "os.lchflags")
+PATH_EVENTS = (
+    "os.remove",
+    "os.rmdir",
+    "os.mkdir",
+    "os.chmod",
+    "os.chown",
+    "os.truncate",
+    "os.utime",
+    "os.listxattr",
+    "os.setxattr",
+    "os.removexattr",
+    "shutil.rmtree",
+    "shutil.copyfile",
+    "shutil.copymode",
+    "shutil.copystat",
+    "shutil.move",
+    "os.chflags",
+    "os.lchflags",
+)
 TWO_PATH_EVENTS = ("os.rename", "os.link", "os.symlink")
 
 
-def _realpath(path, cwd, _lstat=os.lstat, _readlink=os.readlink, _str=str,
-              _isinstance=isinstance, _len=len, _range=range):
+def _realpath(
+    path,
+    cwd,
+    _lstat=os.lstat,
+    _readlink=os.readlink,
+    _str=str,
+    _isinstance=isinstance,
+    _len=len,
+    _range=range,
+):
     """``os.path.realpath`` from builtins only, so that patching ``os`` or ``posixpath``
     cannot change what the audit hook sees (symbolic links resolved, at most 40 deep)."""
     if not path.startswith("/"):
@@ -126,16 +172,24 @@ def install_guard(work, forbidden, report_path, references=()):
                 return True
         return False
 
-    def refuse(what, _write=os.write, _exit=os._exit, _encode=str.encode,
-               _PermissionError=PermissionError):
+    def refuse(
+        what, _write=os.write, _exit=os._exit, _encode=str.encode, _PermissionError=PermissionError
+    ):
         try:
             _write(report_fd, _encode(VIOLATION + what + "\n", "utf-8", "replace"))
         except BaseException:
             _exit(86)  # the report could not be written: stop here rather than go on
         raise _PermissionError(f"grading does not allow a solution to {what}")
 
-    def as_path(value, _isinstance=isinstance, _str=str, _bytes=bytes, _fspath=os.fspath,
-                _getcwd=os.getcwd, _realpath=resolve):
+    def as_path(
+        value,
+        _isinstance=isinstance,
+        _str=str,
+        _bytes=bytes,
+        _fspath=os.fspath,
+        _getcwd=os.getcwd,
+        _realpath=resolve,
+    ):
         if _isinstance(value, int) or value is None:
             return None
         try:
@@ -148,8 +202,15 @@ def install_guard(work, forbidden, report_path, references=()):
 
     references = tuple((frozenset(lines), int(needed)) for lines, needed in references)
 
-    def copies_reference(source, _isinstance=isinstance, _str=str, _bytes=bytes,
-                         _sha=hashlib.sha256, _set=set, _len=len):
+    def copies_reference(
+        source,
+        _isinstance=isinstance,
+        _str=str,
+        _bytes=bytes,
+        _sha=hashlib.sha256,
+        _set=set,
+        _len=len,
+    ):
         if _isinstance(source, _bytes):
             source = source.decode("utf-8", "replace")
         if not _isinstance(source, _str) or not references:
@@ -164,19 +225,29 @@ def install_guard(work, forbidden, report_path, references=()):
                 return True
         return False
 
-    def hook(event, args, _isinstance=isinstance, _str=str, _int=int, _len=len,
-             _refused=dict(REFUSED_EVENTS), _path_events=frozenset(PATH_EVENTS),
-             _two_path=frozenset(TWO_PATH_EVENTS), _modules=REFERENCE_MODULES, _any=any):
+    def hook(
+        event,
+        args,
+        _isinstance=isinstance,
+        _str=str,
+        _int=int,
+        _len=len,
+        _refused=dict(REFUSED_EVENTS),
+        _path_events=frozenset(PATH_EVENTS),
+        _two_path=frozenset(TWO_PATH_EVENTS),
+        _modules=REFERENCE_MODULES,
+        _any=any,
+    ):
         if event == "open":
             path = as_path(args[0])
             if path is None:
                 return
             mode, flags = args[1], args[2]
             if under(path, forbidden):
-                refuse(f"read {path}, a file of the course's references, graders or "
-                       "submissions")
+                refuse(f"read {path}, a file of the course's references, graders or submissions")
             writing = (_isinstance(mode, _str) and _any(c in mode for c in "wax+")) or (
-                mode is None and _isinstance(flags, _int) and flags & flags_writing)
+                mode is None and _isinstance(flags, _int) and flags & flags_writing
+            )
             if writing and not under(path, writable):
                 refuse(f"write to {path}")
         elif event == "import":
@@ -192,15 +263,20 @@ def install_guard(work, forbidden, report_path, references=()):
             if args[0] != own_pid:
                 refuse("send a signal to another process")
         elif event in _path_events or event in _two_path:
-            for value in (args[:2] if event in _two_path else args[:1]):
+            for value in args[:2] if event in _two_path else args[:1]:
                 path = as_path(value)
                 if path is not None and not under(path, writable):
                     refuse(f"change {path}")
             if event == "os.truncate" and args[0] == report_fd:
                 refuse("change the grading report")
         elif event in ("object.__setattr__", "object.__delattr__"):
-            if _len(args) > 1 and args[1] in ("__code__", "__defaults__", "__kwdefaults__",
-                                                "__closure__", "__globals__"):
+            if _len(args) > 1 and args[1] in (
+                "__code__",
+                "__defaults__",
+                "__kwdefaults__",
+                "__closure__",
+                "__globals__",
+            ):
                 refuse("replace a function's code")
 
     sys.addaudithook(hook)
@@ -218,8 +294,10 @@ def _stand_in(name):
 
 def _neutralise(exercise):
     """Make the reference function ``exercise`` refuse to run wherever a set-up cell put it."""
-    message = (f"grading does not accept a solution that calls the course's reference "
-               f"{exercise}; write the function yourself")
+    message = (
+        f"grading does not accept a solution that calls the course's reference "
+        f"{exercise}; write the function yourself"
+    )
     namespace = {}
     exec(f"def refused(*args, **kwargs):\n    raise PermissionError({message!r})\n", namespace)
     refused = namespace["refused"].__code__
@@ -243,6 +321,7 @@ def main(argv=None):
 
     # What the set-up cells import from the graders: stand-ins. The real graders never load.
     import resnets_graders
+
     for name in resnets_graders.__all__:
         setattr(resnets_graders, name, _stand_in(name))
     from resnets_graders import evidence
@@ -300,8 +379,9 @@ def main(argv=None):
                 exec(code, shell.user_ns)
             except BaseException as exc:  # the cell's error, reported with its exercise
                 error = record(exc)
-        status["cells"].append({"kind": cell["kind"], "exercise": cell.get("exercise"),
-                                "error": error})
+        status["cells"].append(
+            {"kind": cell["kind"], "exercise": cell.get("exercise"), "error": error}
+        )
         if cell["kind"] == "setup" and error:
             status["setup_error"] = error
             break

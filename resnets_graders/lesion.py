@@ -66,11 +66,16 @@ def _explain_error(error, cause, stage, block):
     if is_a(error, ValueError):
         first = str(error).split(". Existing layers")[0]
         if not first.startswith("No such layer"):
-            raise GradingError(raised(
-                EXERCISE, error, f"remove_residual_branch(model, {stage}, {block!r}). "
-                "If it came from set_weights: it takes all four arrays, "
-                "[gamma, beta, moving_mean, moving_variance], in that order and with their "
-                "shapes")) from cause
+            raise GradingError(
+                raised(
+                    EXERCISE,
+                    error,
+                    f"remove_residual_branch(model, {stage}, {block!r}). "
+                    "If it came from set_weights: it takes all four arrays, "
+                    "[gamma, beta, moving_mean, moving_variance], in that order and with their "
+                    "shapes",
+                )
+            ) from cause
         if "branch1" in first:
             raise GradingError(
                 f"Exercise {EXERCISE}: model.get_layer raised '{first}'. Identity blocks have no layer "
@@ -83,9 +88,14 @@ def _explain_error(error, cause, stage, block):
             f"{stage}, block {block!r} that is 'bn{stage}{block}_branch2c': build the "
             "name from the arguments with an f-string."
         ) from cause
-    raise GradingError(raised(
-        EXERCISE, error, f"remove_residual_branch(model, {stage}, {block!r}) on a small "
-        "network of the course's blocks")) from cause
+    raise GradingError(
+        raised(
+            EXERCISE,
+            error,
+            f"remove_residual_branch(model, {stage}, {block!r}) on a small "
+            "network of the course's blocks",
+        )
+    ) from cause
 
 
 def judge_lesion(evidence):
@@ -101,17 +111,24 @@ def judge_lesion(evidence):
     after = evidence["after"]
     saved = evidence["saved"]
 
-    changed = [name for name in before
-               if any(not np.array_equal(a, b) for a, b in zip(before[name], after[name]))]
+    changed = [
+        name
+        for name in before
+        if any(not np.array_equal(a, b) for a, b in zip(before[name], after[name]))
+    ]
     others = [name for name in changed if name != target]
     if target not in changed:
         hint = f" It changed {others} instead." if others else " Nothing changed."
         if f"bn{stage}{block}_branch1" in others:
-            hint = (f" It changed 'bn{stage}{block}_branch1' instead: that is the shortcut's batch "
-                    "normalization, and the shortcut must stay.")
+            hint = (
+                f" It changed 'bn{stage}{block}_branch1' instead: that is the shortcut's batch "
+                "normalization, and the shortcut must stay."
+            )
         if f"res{stage}{block}_branch2c" in others:
-            hint = (f" It changed the convolution 'res{stage}{block}_branch2c' instead; after it, "
-                    f"'{target}' would still add its beta to every position.")
+            hint = (
+                f" It changed the convolution 'res{stage}{block}_branch2c' instead; after it, "
+                f"'{target}' would still add its beta to every position."
+            )
         raise GradingError(
             f"Exercise {EXERCISE}: after {call} the layer '{target}' still has its weights."
             f"{hint} The branch ends with the batch normalization '{target}'; set its gamma "
@@ -150,8 +167,7 @@ def judge_lesion(evidence):
         )
     if np.any(gamma != 0):
         raise GradingError(
-            f"Exercise {EXERCISE}: gamma of '{target}' should be all zeros, got "
-            f"{_fmt(gamma)}."
+            f"Exercise {EXERCISE}: gamma of '{target}' should be all zeros, got {_fmt(gamma)}."
         )
 
     # What was returned: the weights before the change, to put them back.
@@ -163,8 +179,7 @@ def judge_lesion(evidence):
         )
     if saved["kind"] != "arrays":
         raise GradingError(
-            f"Exercise {EXERCISE}: should return a list of 4 arrays, got "
-            f"{saved['type']}."
+            f"Exercise {EXERCISE}: should return a list of 4 arrays, got {saved['type']}."
         )
     saved = list(saved["arrays"])
     if len(saved) != 4 or any(s.shape != b.shape for s, b in zip(saved, before[target])):
@@ -191,7 +206,8 @@ def judge_lesion(evidence):
         model.get_layer(name).set_weights(weights)
     reference = _grader_model()
     reference.get_layer(target).set_weights(
-        [np.zeros_like(old_gamma), np.zeros_like(old_beta), old_mean, old_variance])
+        [np.zeros_like(old_gamma), np.zeros_like(old_beta), old_mean, old_variance]
+    )
     X = _grader_input()
     got = np.asarray(model(X, training=False))
     expected = np.asarray(reference(X, training=False))

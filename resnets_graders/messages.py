@@ -49,8 +49,9 @@ class ErrorRecord(Exception):
     @classmethod
     def of(cls, error):
         """The record of the exception ``error``."""
-        return cls(type(error).__name__, [c.__name__ for c in type(error).__mro__],
-                   _safe_str(error))
+        return cls(
+            type(error).__name__, [c.__name__ for c in type(error).__mro__], _safe_str(error)
+        )
 
     def to_json(self):
         """A JSON-able dict; :meth:`from_json` reads it back."""
@@ -62,8 +63,12 @@ class ErrorRecord(Exception):
         if not isinstance(data, dict):
             raise ValueError("an error record should be a dict")
         type_name, bases, message = data.get("type"), data.get("bases"), data.get("message")
-        if not isinstance(type_name, str) or not isinstance(message, str) or \
-                not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
+        if (
+            not isinstance(type_name, str)
+            or not isinstance(message, str)
+            or not isinstance(bases, list)
+            or not all(isinstance(b, str) for b in bases)
+        ):
             raise ValueError("malformed error record")
         return cls(type_name, bases, message)
 

@@ -16,30 +16,129 @@ Two checks on the text of a solution cell, neither of which runs it:
 import ast
 
 # Modules (top-level names) and text that point at a course reference or grader.
-REFERENCE_MODULES = ("resnets_model", "resnets_graders", "grade", "make_learner_notebooks",
-                     "train_pretrained", "tools", "notebooks", "solutions", "course",
-                     "conftest", "tests")
-REFERENCE_TEXT = ("resnets_model", "resnets_graders", "notebooks/solutions", "solutions/0",
-                  "make_learner_notebooks", "tools/grade", ".ipynb")
+REFERENCE_MODULES = (
+    "resnets_model",
+    "resnets_graders",
+    "grade",
+    "make_learner_notebooks",
+    "train_pretrained",
+    "tools",
+    "notebooks",
+    "solutions",
+    "course",
+    "conftest",
+    "tests",
+)
+REFERENCE_TEXT = (
+    "resnets_model",
+    "resnets_graders",
+    "notebooks/solutions",
+    "solutions/0",
+    "make_learner_notebooks",
+    "tools/grade",
+    ".ipynb",
+)
 # Names and attributes that reach code by a route grading does not allow in a solution.
-DYNAMIC_MODULES = ("importlib", "imp", "runpy", "pkgutil", "zipimport", "code", "codeop",
-                   "ctypes", "gc", "inspect", "linecache", "marshal", "pickle", "dill",
-                   "cloudpickle", "shelve", "subprocess", "shutil", "socket", "urllib",
-                   "requests", "http", "builtins", "__builtin__", "types", "dis")
-DYNAMIC_NAMES = ("exec", "eval", "compile", "__import__", "open", "globals", "vars",
-                 "breakpoint", "__builtins__", "__loader__", "__spec__", "getattr_static",
-                 "execfile", "reload", "import_module")
-DYNAMIC_ATTRIBUTES = ("modules", "__globals__", "__code__", "__closure__", "__builtins__",
-                      "__loader__", "__spec__", "__subclasses__", "__bases__", "__mro__",
-                      "f_globals", "f_locals", "f_back", "f_builtins", "tb_frame", "gi_frame",
-                      "cr_frame", "_getframe", "system", "popen", "read_text", "read_bytes",
-                      "import_module", "exec_module", "load_module", "spec_from_file_location",
-                      "run_path", "run_module", "__import__", "__dict__", "co_code",
-                      "__self__", "__base__", "__getattribute__", "__reduce__",
-                      "__reduce_ex__", "run_cell", "run_cell_magic", "run_code", "ex", "ev",
-                      "safe_execfile", "getoutput", "gfile", "GFile", "read_file", "fromfile",
-                      "loadtxt", "genfromtxt", "attrgetter", "methodcaller", "load_op_library",
-                      "load_library")
+DYNAMIC_MODULES = (
+    "importlib",
+    "imp",
+    "runpy",
+    "pkgutil",
+    "zipimport",
+    "code",
+    "codeop",
+    "ctypes",
+    "gc",
+    "inspect",
+    "linecache",
+    "marshal",
+    "pickle",
+    "dill",
+    "cloudpickle",
+    "shelve",
+    "subprocess",
+    "shutil",
+    "socket",
+    "urllib",
+    "requests",
+    "http",
+    "builtins",
+    "__builtin__",
+    "types",
+    "dis",
+)
+DYNAMIC_NAMES = (
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "open",
+    "globals",
+    "vars",
+    "breakpoint",
+    "__builtins__",
+    "__loader__",
+    "__spec__",
+    "getattr_static",
+    "execfile",
+    "reload",
+    "import_module",
+)
+DYNAMIC_ATTRIBUTES = (
+    "modules",
+    "__globals__",
+    "__code__",
+    "__closure__",
+    "__builtins__",
+    "__loader__",
+    "__spec__",
+    "__subclasses__",
+    "__bases__",
+    "__mro__",
+    "f_globals",
+    "f_locals",
+    "f_back",
+    "f_builtins",
+    "tb_frame",
+    "gi_frame",
+    "cr_frame",
+    "_getframe",
+    "system",
+    "popen",
+    "read_text",
+    "read_bytes",
+    "import_module",
+    "exec_module",
+    "load_module",
+    "spec_from_file_location",
+    "run_path",
+    "run_module",
+    "__import__",
+    "__dict__",
+    "co_code",
+    "__self__",
+    "__base__",
+    "__getattribute__",
+    "__reduce__",
+    "__reduce_ex__",
+    "run_cell",
+    "run_cell_magic",
+    "run_code",
+    "ex",
+    "ev",
+    "safe_execfile",
+    "getoutput",
+    "gfile",
+    "GFile",
+    "read_file",
+    "fromfile",
+    "loadtxt",
+    "genfromtxt",
+    "attrgetter",
+    "methodcaller",
+    "load_op_library",
+    "load_library",
+)
 # Built-in functions that take an attribute's name: none of the names above is accepted,
 # and setattr and delattr (which patch) take only a literal name.
 NAMED_ACCESS = ("getattr", "setattr", "delattr", "hasattr")
@@ -62,8 +161,11 @@ def refusal(exercise, source):
     ``source`` must parse (a SyntaxError is the caller's to report).
     """
     tree = ast.parse(source)
-    prose = {id(node.value) for node in ast.walk(tree)  # docstrings: words, not paths
-             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)}
+    prose = {
+        id(node.value)
+        for node in ast.walk(tree)  # docstrings: words, not paths
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
     for node in ast.walk(tree):
         modules = []
         if isinstance(node, ast.Import):
@@ -75,27 +177,39 @@ def refusal(exercise, source):
         for module in modules:
             top = module.split(".")[0]
             if top in REFERENCE_MODULES:
-                return (f"Exercise {exercise}: not accepted: the solution imports {module}, "
-                        "one of the course's reference implementations or graders. A "
-                        "solution must be your own code: remove the import and write the "
-                        "function yourself.")
+                return (
+                    f"Exercise {exercise}: not accepted: the solution imports {module}, "
+                    "one of the course's reference implementations or graders. A "
+                    "solution must be your own code: remove the import and write the "
+                    "function yourself."
+                )
             if top in DYNAMIC_MODULES:
                 return _refused(exercise, f"the module {top}", "imports")
-        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)) and \
-                id(node) not in prose:
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, (str, bytes))
+            and id(node) not in prose
+        ):
             text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
             for word in REFERENCE_TEXT:
                 if word in text:
-                    return (f"Exercise {exercise}: not accepted: the solution names {word!r}, "
-                            "a course reference, grader or instructors' notebook. A solution "
-                            "must be your own code.")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                node.func.id in NAMED_ACCESS and len(node.args) >= 2:
+                    return (
+                        f"Exercise {exercise}: not accepted: the solution names {word!r}, "
+                        "a course reference, grader or instructors' notebook. A solution "
+                        "must be your own code."
+                    )
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in NAMED_ACCESS
+            and len(node.args) >= 2
+        ):
             name = node.args[1]
             literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
             if not literal and node.func.id in LITERAL_ONLY:
-                return _refused(exercise, f"{node.func.id}() with a name computed at run "
-                                          "time", "calls")
+                return _refused(
+                    exercise, f"{node.func.id}() with a name computed at run time", "calls"
+                )
             if literal and (name.value in DYNAMIC_ATTRIBUTES or name.value in DYNAMIC_NAMES):
                 return _refused(exercise, f"{node.func.id}(..., {name.value!r})", "calls")
         if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
@@ -106,10 +220,12 @@ def refusal(exercise, source):
 
 
 def _refused(exercise, what, verb):
-    return (f"Exercise {exercise}: not accepted: the solution {verb} {what}, which grading "
-            "does not allow in a solution cell: it can run code that is not yours, such as "
-            "the course's reference. Write the function with ordinary code (layers, "
-            "loops, arithmetic).")
+    return (
+        f"Exercise {exercise}: not accepted: the solution {verb} {what}, which grading "
+        "does not allow in a solution cell: it can run code that is not yours, such as "
+        "the course's reference. Write the function with ordinary code (layers, "
+        "loops, arithmetic)."
+    )
 
 
 def function_source(source, name):
@@ -132,11 +248,18 @@ def defines(source, name):
     except SyntaxError:
         return False
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
-                node.name == name:
+        if (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.name == name
+        ):
             return True
-        targets = node.targets if isinstance(node, ast.Assign) else \
-            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, (ast.AnnAssign, ast.AugAssign))
+            else []
+        )
         if any(isinstance(t, ast.Name) and t.id == name for t in targets):
             return True
     return False
@@ -158,7 +281,7 @@ def as_given(source, reference_source):
     for line in reference_source.splitlines():
         stripped = line.strip()
         if stripped == "### BEGIN SOLUTION" and indent is None:
-            indent = line[:len(line) - len(line.lstrip())]
+            indent = line[: len(line) - len(line.lstrip())]
             given.append(indent + "raise NotImplementedError()")
         elif stripped == "### END SOLUTION":
             indent = None
@@ -185,8 +308,13 @@ def _normalised(function):
 
     for node in ast.walk(function):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and \
-                isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             node.body = body[1:] or [ast.Pass()]  # docstrings and lone strings out
         if isinstance(node, ast.Name) and node.id in local:
             node.id = canonical(node.id)

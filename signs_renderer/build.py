@@ -30,7 +30,9 @@ _ORDER_CODE = 2**31 - 1  # spawn-key slot of the shuffle, never a picture index
 def split_labels(seed, split):
     """Labels of ``split`` ("train" or "test") in file order: balanced, shuffled."""
     labels = np.repeat(np.arange(N_CLASSES, dtype=np.int64), PER_CLASS[split])
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_SPLIT_CODE[split], _ORDER_CODE)))
+    rng = np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(_SPLIT_CODE[split], _ORDER_CODE))
+    )
     return labels[rng.permutation(len(labels))]
 
 
@@ -97,13 +99,16 @@ def main(argv=None):
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0, help="dataset seed (default 0)")
-    parser.add_argument("--out", required=True,
-                        help="output folder (not datasets/: the course's files are photos)")
+    parser.add_argument(
+        "--out", required=True, help="output folder (not datasets/: the course's files are photos)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     build(args.seed, args.out, args.workers)
-    print(f"wrote {args.out}/train_signs.h5 and test_signs.h5 in {time.perf_counter() - start:.1f} s")
+    print(
+        f"wrote {args.out}/train_signs.h5 and test_signs.h5 in {time.perf_counter() - start:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -27,10 +27,17 @@ CLASS_DESCRIPTIONS = (
 
 # Knuckle (MCP joint) position, phalanx lengths and radii at the four joints of each finger:
 # index, middle, ring, little finger.
-_FINGER_BASES = np.array([[2.55, 9.1, 0.1], [0.85, 9.45, 0.1], [-0.85, 9.2, 0.1], [-2.45, 8.6, 0.05]])
+_FINGER_BASES = np.array(
+    [[2.55, 9.1, 0.1], [0.85, 9.45, 0.1], [-0.85, 9.2, 0.1], [-2.45, 8.6, 0.05]]
+)
 _FINGER_LENGTHS = np.array([[4.1, 2.5, 2.0], [4.5, 2.85, 2.1], [4.2, 2.65, 2.0], [3.4, 2.0, 1.8]])
 _FINGER_RADII = np.array(
-    [[1.0, 0.9, 0.82, 0.74], [1.03, 0.93, 0.85, 0.76], [0.97, 0.88, 0.8, 0.72], [0.88, 0.8, 0.72, 0.65]]
+    [
+        [1.0, 0.9, 0.82, 0.74],
+        [1.03, 0.93, 0.85, 0.76],
+        [0.97, 0.88, 0.8, 0.72],
+        [0.88, 0.8, 0.72, 0.65],
+    ]
 )
 # Spread (degrees towards the thumb) of fingers held together and held apart.
 _SPREAD_TOGETHER = np.array([5.0, 0.0, -5.0, -11.0])
@@ -79,9 +86,14 @@ class HandPose:
     def as_vector(self):
         """All parameters as one flat float array (used to compare draws)."""
         return np.concatenate(
-            [self.flex.ravel(), self.spread, self.thumb_mcp, self.thumb_target,
-             [self.thumb_bend, self.wrist_flex, self.wrist_dev, self.thickness, self.palm_width],
-             self.lengths]
+            [
+                self.flex.ravel(),
+                self.spread,
+                self.thumb_mcp,
+                self.thumb_target,
+                [self.thumb_bend, self.wrist_flex, self.wrist_dev, self.thickness, self.palm_width],
+                self.lengths,
+            ]
         )
 
 
@@ -105,10 +117,23 @@ class HandGeometry:
 
     def points_and_radii(self):
         """All segment end points with their radii, to bound the hand on screen."""
-        corners = PALM_CENTRE + self.palm_half * np.array([[1, 1, 1], [-1, -1, 1], [1, -1, -1], [-1, 1, -1]])
-        pts = [self.bones_a, self.bones_b, np.array(self.thumb_meta[:2]), np.array(self.forearm[:2]), corners]
-        rad = [self.bones_ra, self.bones_rb, self.thumb_meta[2:], (self.forearm[2], self.forearm[3] * FOREARM_FLATTEN),
-               (PALM_ROUND,) * 4]
+        corners = PALM_CENTRE + self.palm_half * np.array(
+            [[1, 1, 1], [-1, -1, 1], [1, -1, -1], [-1, 1, -1]]
+        )
+        pts = [
+            self.bones_a,
+            self.bones_b,
+            np.array(self.thumb_meta[:2]),
+            np.array(self.forearm[:2]),
+            corners,
+        ]
+        rad = [
+            self.bones_ra,
+            self.bones_rb,
+            self.thumb_meta[2:],
+            (self.forearm[2], self.forearm[3] * FOREARM_FLATTEN),
+            (PALM_ROUND,) * 4,
+        ]
         return np.concatenate(pts), np.concatenate([np.asarray(r, float) for r in rad])
 
 
@@ -143,7 +168,11 @@ def sample_pose(label, rng):
                 flex[f] = [u(-8, 8), u(0, 12), u(0, 10)]
             else:
                 flex[f] = [u(-3, 10), u(2, 15), u(2, 12)]
-            spread[f] = _SPREAD_TOGETHER[f] + apart * (_SPREAD_APART[f] - _SPREAD_TOGETHER[f]) + u(-2.5, 2.5)
+            spread[f] = (
+                _SPREAD_TOGETHER[f]
+                + apart * (_SPREAD_APART[f] - _SPREAD_TOGETHER[f])
+                + u(-2.5, 2.5)
+            )
         else:
             flex[f] = [u(68, 80) + 14 * curl, u(88, 100) + 12 * curl, u(40, 55) + 18 * curl]
             spread[f] = 0.5 * _SPREAD_TOGETHER[f] + u(-2, 2)
@@ -167,9 +196,17 @@ def sample_pose(label, rng):
         thumb_mcp = np.array([3.9, 5.2, 2.4]) + rng.uniform(-0.2, 0.2, 3)
         target = np.full(3, np.nan)
     return HandPose(
-        label=int(label), flex=flex, spread=spread, thumb_mcp=thumb_mcp, thumb_target=target,
-        thumb_bend=u(0.3, 1.0), wrist_flex=u(-18, 12), wrist_dev=u(-12, 12),
-        lengths=rng.uniform(0.93, 1.07, 4), thickness=u(0.88, 1.12), palm_width=u(0.93, 1.07),
+        label=int(label),
+        flex=flex,
+        spread=spread,
+        thumb_mcp=thumb_mcp,
+        thumb_target=target,
+        thumb_bend=u(0.3, 1.0),
+        wrist_flex=u(-18, 12),
+        wrist_dev=u(-12, 12),
+        lengths=rng.uniform(0.93, 1.07, 4),
+        thickness=u(0.88, 1.12),
+        palm_width=u(0.93, 1.07),
     )
 
 
@@ -179,7 +216,9 @@ def _finger_joints(pose, f):
     theta = 0.0
     for j in range(3):
         theta += pose.flex[f, j]
-        pts.append(pts[-1] + pose.lengths[f] * _FINGER_LENGTHS[f, j] * _direction(theta, pose.spread[f]))
+        pts.append(
+            pts[-1] + pose.lengths[f] * _FINGER_LENGTHS[f, j] * _direction(theta, pose.spread[f])
+        )
     return np.array(pts)
 
 
@@ -225,7 +264,9 @@ def build_hand(pose):
     # for the thumb, roughly towards the palm and the fingers.
     palmar = []
     for f in range(4):
-        lateral = np.array([math.cos(math.radians(pose.spread[f])), -math.sin(math.radians(pose.spread[f])), 0.0])
+        lateral = np.array(
+            [math.cos(math.radians(pose.spread[f])), -math.sin(math.radians(pose.spread[f])), 0.0]
+        )
         for j in range(3):
             palmar.append(_unit(np.cross(lateral, b[3 * f + j] - a[3 * f + j])))
     for j in (12, 13):
@@ -238,8 +279,17 @@ def build_hand(pose):
     wrist = np.array([0.0, 0.8, -0.1])
     down = -_direction(-pose.wrist_flex, pose.wrist_dev)
     return HandGeometry(
-        bones_a=np.array(a), bones_b=np.array(b), bones_ra=np.array(ra), bones_rb=np.array(rb),
-        thumb_meta=(_THUMB_CMC * np.array([pose.palm_width, 1.0, 1.0]), pose.thumb_mcp, thumb_r[0], thumb_r[1]),
-        palm_half=PALM_HALF * np.array([pose.palm_width, 1.0, 1.0]), bones_palmar=np.array(palmar),
+        bones_a=np.array(a),
+        bones_b=np.array(b),
+        bones_ra=np.array(ra),
+        bones_rb=np.array(rb),
+        thumb_meta=(
+            _THUMB_CMC * np.array([pose.palm_width, 1.0, 1.0]),
+            pose.thumb_mcp,
+            thumb_r[0],
+            thumb_r[1],
+        ),
+        palm_half=PALM_HALF * np.array([pose.palm_width, 1.0, 1.0]),
+        bones_palmar=np.array(palmar),
         forearm=(wrist, wrist + FOREARM_LENGTH * down, FOREARM_RADII[0], FOREARM_RADII[1]),
     )

@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .hand import (
-    FOREARM_FLATTEN, PALM_CENTRE, PALM_ROUND, HandPose, build_hand, sample_pose,
+    FOREARM_FLATTEN,
+    PALM_CENTRE,
+    PALM_ROUND,
+    HandPose,
+    build_hand,
+    sample_pose,
 )
 
 #: Resolution of the dataset images.
@@ -37,20 +42,50 @@ _AO_OFFSETS = np.array([0.25, 0.6, 1.2, 2.0])
 _AO_WEIGHTS = np.array([0.9, 0.55, 0.3, 0.15])
 
 # Skin colours (sRGB) from very light to very dark; a draw interpolates between neighbours.
-_SKIN = np.array([
-    [241, 206, 186], [228, 184, 156], [212, 160, 126], [190, 135, 98],
-    [160, 108, 74], [128, 84, 58], [96, 62, 44], [70, 46, 34],
-])
+_SKIN = np.array(
+    [
+        [241, 206, 186],
+        [228, 184, 156],
+        [212, 160, 126],
+        [190, 135, 98],
+        [160, 108, 74],
+        [128, 84, 58],
+        [96, 62, 44],
+        [70, 46, 34],
+    ]
+)
 # Wall colours (sRGB). The first three are the off-white and very light grey walls of the
 # original photos and are drawn most often; the others stand for the rooms of learners.
-_WALLS = np.array([[236, 234, 228], [228, 228, 224], [240, 236, 226],
-                   [238, 230, 212], [222, 208, 186], [205, 210, 214], [214, 226, 232], [220, 230, 212],
-                   [236, 222, 222], [190, 190, 186], [200, 170, 130]])
+_WALLS = np.array(
+    [
+        [236, 234, 228],
+        [228, 228, 224],
+        [240, 236, 226],
+        [238, 230, 212],
+        [222, 208, 186],
+        [205, 210, 214],
+        [214, 226, 232],
+        [220, 230, 212],
+        [236, 222, 222],
+        [190, 190, 186],
+        [200, 170, 130],
+    ]
+)
 _WALL_WEIGHTS = np.array([0.26, 0.2, 0.14, 0.07, 0.06, 0.05, 0.05, 0.05, 0.04, 0.04, 0.04])
 # Colours of things at the edges of a picture: white or wooden door frames, a grey switch,
 # a dark screen or picture frame, a green plant, a blue cloth.
-_CLUTTER = np.array([[246, 244, 240], [170, 120, 80], [120, 84, 56], [200, 200, 196], [40, 40, 44],
-                     [70, 100, 60], [70, 90, 140], [225, 215, 190]])
+_CLUTTER = np.array(
+    [
+        [246, 244, 240],
+        [170, 120, 80],
+        [120, 84, 56],
+        [200, 200, 196],
+        [40, 40, 44],
+        [70, 100, 60],
+        [70, 90, 140],
+        [225, 215, 190],
+    ]
+)
 
 
 @dataclass
@@ -86,15 +121,45 @@ class SceneParams:
     hair: float  # darkening of the forearm's back by its hair, 0..1
     mottle: np.ndarray  # (4,) skin colour variation: 3 phases and an amplitude
     noise_seed: int = field(repr=False)
-    clutter: np.ndarray = field(default_factory=lambda: np.zeros((0, 7)))  # (m, 7) rectangles x0 y0 x1 y1 r g b
+    clutter: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, 7))
+    )  # (m, 7) rectangles x0 y0 x1 y1 r g b
 
     def as_vector(self):
         """All continuous parameters as one flat float array (used to compare draws)."""
-        scal = [self.roll, self.pitch, self.yaw, self.fill, self.fov, self.gap, self.shadow_softness,
-                self.exposure, self.blur, self.blockiness, self.noise, self.nail, self.creases, self.hair]
-        return np.concatenate([self.pose.as_vector(), scal, self.shift, self.light, self.light_rgb,
-                               self.ambient_rgb, self.skin, self.palm, self.wall, self.gradient,
-                               self.white_balance, self.wall_waves.ravel(), self.mottle])
+        scal = [
+            self.roll,
+            self.pitch,
+            self.yaw,
+            self.fill,
+            self.fov,
+            self.gap,
+            self.shadow_softness,
+            self.exposure,
+            self.blur,
+            self.blockiness,
+            self.noise,
+            self.nail,
+            self.creases,
+            self.hair,
+        ]
+        return np.concatenate(
+            [
+                self.pose.as_vector(),
+                scal,
+                self.shift,
+                self.light,
+                self.light_rgb,
+                self.ambient_rgb,
+                self.skin,
+                self.palm,
+                self.wall,
+                self.gradient,
+                self.white_balance,
+                self.wall_waves.ravel(),
+                self.mottle,
+            ]
+        )
 
 
 def _unit(v):
@@ -114,7 +179,10 @@ def draw_params(label, seed):
     i = min(int(tone), len(_SKIN) - 2)
     skin = (_SKIN[i] + (tone - i) * (_SKIN[i + 1] - _SKIN[i])) * (1 + rng.uniform(-0.05, 0.05, 3))
     palm = skin + (0.25 + 0.45 * tone / (len(_SKIN) - 1)) * (np.array([236.0, 178, 160]) - skin)
-    w = rng.dirichlet(np.full(len(_WALLS), 0.3) + 3.0 * np.eye(len(_WALLS))[rng.choice(len(_WALLS), p=_WALL_WEIGHTS)])
+    w = rng.dirichlet(
+        np.full(len(_WALLS), 0.3)
+        + 3.0 * np.eye(len(_WALLS))[rng.choice(len(_WALLS), p=_WALL_WEIGHTS)]
+    )
     wall = w @ _WALLS * u(0.9, 1.04) + rng.uniform(-4, 4, 3)
     key = u(0.55, 0.9)
     warm = np.array([1.0, u(0.9, 1.0), u(0.75, 0.97)])
@@ -128,25 +196,49 @@ def draw_params(label, seed):
     else:  # mostly the palm faces the camera, often turned half away or seen from the side
         back = bool(rng.random() < 0.15)
         yaw = u(-75, 75)
-    waves = np.stack([rng.uniform(-6, 6, 4), rng.uniform(-6, 6, 4), rng.uniform(0, 2 * math.pi, 4),
-                      rng.uniform(0.0, 0.012, 4)], 1)
+    waves = np.stack(
+        [
+            rng.uniform(-6, 6, 4),
+            rng.uniform(-6, 6, 4),
+            rng.uniform(0, 2 * math.pi, 4),
+            rng.uniform(0.0, 0.012, 4),
+        ],
+        1,
+    )
     waves[3, :2] *= 6.0  # one fine grain (plaster, paper)
     n_clutter = rng.choice(3, p=[0.55, 0.3, 0.15])
     clutter = np.array([_clutter_item(rng) for _ in range(n_clutter)]).reshape(-1, 7)
     return SceneParams(
-        pose=pose, left=left, back=back,
-        roll=roll, pitch=u(-20, 12), yaw=yaw, fill=u(0.4, 0.85),
-        shift=np.array([u(-0.3, 0.3), u(-0.28, 0.08)]), fov=u(30, 45), gap=u(18, 60),
+        pose=pose,
+        left=left,
+        back=back,
+        roll=roll,
+        pitch=u(-20, 12),
+        yaw=yaw,
+        fill=u(0.4, 0.85),
+        shift=np.array([u(-0.3, 0.3), u(-0.28, 0.08)]),
+        fov=u(30, 45),
+        gap=u(18, 60),
         light=_unit([u(-0.9, 0.9), u(0.1, 0.75), u(0.5, 1.0)]),
-        light_rgb=key * warm, ambient_rgb=(1.05 - key) * u(0.7, 1.0) * room,
-        shadow_softness=u(2.5, 8.0), skin=np.clip(skin, 0, 255), palm=np.clip(palm, 0, 255),
+        light_rgb=key * warm,
+        ambient_rgb=(1.05 - key) * u(0.7, 1.0) * room,
+        shadow_softness=u(2.5, 8.0),
+        skin=np.clip(skin, 0, 255),
+        palm=np.clip(palm, 0, 255),
         wall=np.clip(wall, 0, 255),
         gradient=np.array([u(-0.18, 0.18), u(-0.08, 0.18), u(0.0, 0.25)]),
-        exposure=u(0.7, 0.94), white_balance=1 + rng.uniform(-0.07, 0.07, 3),
-        blur=u(0.08, 0.24), blockiness=u(0.0, 0.3), noise=u(0.2, 1.2),
-        wall_waves=waves, nail=u(0.2, 1.0), creases=u(0.2, 1.0), hair=u(0.0, 1.0) * (1.0 - tone / 10.0),
+        exposure=u(0.7, 0.94),
+        white_balance=1 + rng.uniform(-0.07, 0.07, 3),
+        blur=u(0.08, 0.24),
+        blockiness=u(0.0, 0.3),
+        noise=u(0.2, 1.2),
+        wall_waves=waves,
+        nail=u(0.2, 1.0),
+        creases=u(0.2, 1.0),
+        hair=u(0.0, 1.0) * (1.0 - tone / 10.0),
         mottle=np.concatenate([rng.uniform(0, 2 * math.pi, 3), [u(0.0, 0.06)]]),
-        noise_seed=int(rng.integers(2**62)), clutter=clutter,
+        noise_seed=int(rng.integers(2**62)),
+        clutter=clutter,
     )
 
 
@@ -247,8 +339,11 @@ class HandField:
         qy = np.abs(y - PALM_CENTRE[1] - 0.22 * np.minimum(x, 0.0)) - self._palm_half[1]
         qz = np.abs(z - PALM_CENTRE[2]) - self._palm_half[2]
         mx, my, mz = np.maximum(qx, 0.0), np.maximum(qy, 0.0), np.maximum(qz, 0.0)
-        palm = (np.sqrt(mx * mx + my * my + mz * mz) + np.minimum(np.maximum(np.maximum(qx, qy), qz), 0.0)
-                - PALM_ROUND)
+        palm = (
+            np.sqrt(mx * mx + my * my + mz * mz)
+            + np.minimum(np.maximum(np.maximum(qx, qy), qz), 0.0)
+            - PALM_ROUND
+        )
         thumb = _cone(x, y, z, *self._thumb)
         forearm = _cone(x, y, z * FOREARM_FLATTEN, *self._forearm) * (1.0 / FOREARM_FLATTEN)
         return _smin(_smin(palm, thumb, 1.4), forearm, 2.2)
@@ -266,6 +361,7 @@ class HandField:
         body = self._body(x, y, z)
         bone = np.where(d[rows, bone] < body, bone, -1)
         return bone, h[rows, np.maximum(bone, 0)]
+
 
 def _march(field_, ox, oy, oz, dx, dy, dz, t, t_end, steps, eps):
     """Sphere-trace rays from o along d, starting at t, until t_end. Returns hit mask and t."""
@@ -330,7 +426,9 @@ def render_linear(params, size):
     tan_half = math.tan(math.radians(p.fov) / 2)
     pivot = np.array([0.0, 9.3, 0.0])
     distance = 19.0 / (2.0 * tan_half * p.fill)
-    centre = np.array([p.shift[0] * tan_half * distance, p.shift[1] * tan_half * distance, -distance])
+    centre = np.array(
+        [p.shift[0] * tan_half * distance, p.shift[1] * tan_half * distance, -distance]
+    )
 
     pts, rad = geometry.points_and_radii()
     cam_pts = (pts - pivot) @ to_cam.T + centre
@@ -353,8 +451,12 @@ def render_linear(params, size):
     pu = cam_pts[:, 0] / z_pts / tan_half
     pv = cam_pts[:, 1] / z_pts / tan_half
     pr = rad / z_pts / tan_half + 2.5 / size
-    inside = ((s[None, :] >= (pu - pr).min()) & (s[None, :] <= (pu + pr).max())
-              & (-s[:, None] >= (pv - pr).min()) & (-s[:, None] <= (pv + pr).max())).ravel()
+    inside = (
+        (s[None, :] >= (pu - pr).min())
+        & (s[None, :] <= (pu + pr).max())
+        & (-s[:, None] >= (pv - pr).min())
+        & (-s[:, None] <= (pv + pr).max())
+    ).ravel()
     near = (z_pts - rad).min()
     far = (z_pts + rad).max()
     sel = np.flatnonzero(inside)
@@ -373,10 +475,25 @@ def render_linear(params, size):
         t0 = near / -dz[sel]
         t1 = far / -dz[sel]
         ones = np.ones(len(sel))
-        hit, t = _march(field_, o[0] * ones, o[1] * ones, o[2] * ones, ldx, ldy, ldz,
-                        t0, t1, _MARCH_STEPS, 0.0015)
+        hit, t = _march(
+            field_,
+            o[0] * ones,
+            o[1] * ones,
+            o[2] * ones,
+            ldx,
+            ldy,
+            ldz,
+            t0,
+            t1,
+            _MARCH_STEPS,
+            0.0015,
+        )
         if hit.any():
-            hx, hy, hz = o[0] + ldx[hit] * t[hit], o[1] + ldy[hit] * t[hit], o[2] + ldz[hit] * t[hit]
+            hx, hy, hz = (
+                o[0] + ldx[hit] * t[hit],
+                o[1] + ldy[hit] * t[hit],
+                o[2] + ldz[hit] * t[hit],
+            )
             view = -np.stack([ldx[hit], ldy[hit], ldz[hit]], 1)
             color[sel[hit]] = _shade_hand(p, field_, to_hand, to_cam, hx, hy, hz, view)
     return color.reshape(size, size, 3)
@@ -393,16 +510,28 @@ def _wall_light(p, field_, to_hand, pivot, centre, wall_z, tan_half, pix_u, pix_
     rel = np.stack([wx, wy, np.full_like(wx, wall_z)], 1) - centre
     loc = rel @ to_hand.T + pivot
     light = to_hand @ p.light
-    shade = _soft_shadow(field_, loc[:, 0], loc[:, 1], loc[:, 2], light[0], light[1], light[2],
-                         1.0, p.gap * 3.0 + 60.0, 22, p.shadow_softness * 0.35)
+    shade = _soft_shadow(
+        field_,
+        loc[:, 0],
+        loc[:, 1],
+        loc[:, 2],
+        light[0],
+        light[1],
+        light[2],
+        1.0,
+        p.gap * 3.0 + 60.0,
+        22,
+        p.shadow_softness * 0.35,
+    )
     # Bilinear upsampling of the coarse shadow grid.
     shade = shade.reshape(g, g)
     fx = np.clip((pix_u + 1.0) * 0.5 * g - 0.5, 0.0, g - 1.0)
     fy = np.clip((1.0 - pix_v) * 0.5 * g - 0.5, 0.0, g - 1.0)
     x0, y0 = np.minimum(fx.astype(int), g - 2), np.minimum(fy.astype(int), g - 2)
     ax, ay = fx - x0, fy - y0
-    sh = ((shade[y0, x0] * (1 - ax) + shade[y0, x0 + 1] * ax) * (1 - ay)
-          + (shade[y0 + 1, x0] * (1 - ax) + shade[y0 + 1, x0 + 1] * ax) * ay)
+    sh = (shade[y0, x0] * (1 - ax) + shade[y0, x0 + 1] * ax) * (1 - ay) + (
+        shade[y0 + 1, x0] * (1 - ax) + shade[y0 + 1, x0 + 1] * ax
+    ) * ay
     lz = max(p.light[2], 0.0)
     gx, gy, vig = p.gradient
     falloff = 1.0 + gx * pix_u + gy * pix_v - vig * (pix_u * pix_u + pix_v * pix_v) * 0.5
@@ -433,7 +562,7 @@ def _skin_albedo(p, field_, x, y, z, n):
     palm_side = np.clip(n[:, 2] * 1.5 + 0.2, 0.0, 1.0)[:, None]
     albedo = _to_linear(p.skin) + palm_side * (_to_linear(p.palm) - _to_linear(p.skin))
     ph = p.mottle
-    mottle = (np.sin(1.7 * x + ph[0]) * np.sin(1.3 * y + ph[1]) * np.sin(2.1 * z + 0.7 * x + ph[2]))
+    mottle = np.sin(1.7 * x + ph[0]) * np.sin(1.3 * y + ph[1]) * np.sin(2.1 * z + 0.7 * x + ph[2])
     albedo = albedo * (1.0 + ph[3] * mottle)[:, None]
     bone, h = field_.nearest_bone(x, y, z)
     on_bone = bone >= 0
@@ -442,15 +571,17 @@ def _skin_albedo(p, field_, x, y, z, n):
     darken = np.zeros(len(x))
     # Creases at the joints on the pad side (the start of the middle and end phalanges).
     joint = on_bone & (bone % 3 != 0) & (bone < 12)
-    darken[joint] = np.exp(-(h[joint] / 0.08) ** 2) * np.clip(pad[joint], 0.0, 1.0)
+    darken[joint] = np.exp(-((h[joint] / 0.08) ** 2)) * np.clip(pad[joint], 0.0, 1.0)
     # Palm lines: the two long creases across the palm and the one round the thumb's root.
     palm = ~on_bone & (n[:, 2] > 0.3) & (y > 1.5) & (y < 8.8)
     px, py = x[palm], y[palm]
-    lines = np.maximum.reduce([
-        np.exp(-((py - 7.4 + 0.28 * px) / 0.18) ** 2) * (px < 2.0),
-        np.exp(-((py - 5.9 - 0.35 * px) / 0.18) ** 2) * (px > -2.2),
-        np.exp(-((np.hypot(px - 3.6, py - 1.8) - 3.4) / 0.2) ** 2) * (py > 2.2) * (px < 3.2),
-    ])
+    lines = np.maximum.reduce(
+        [
+            np.exp(-(((py - 7.4 + 0.28 * px) / 0.18) ** 2)) * (px < 2.0),
+            np.exp(-(((py - 5.9 - 0.35 * px) / 0.18) ** 2)) * (px > -2.2),
+            np.exp(-(((np.hypot(px - 3.6, py - 1.8) - 3.4) / 0.2) ** 2)) * (py > 2.2) * (px < 3.2),
+        ]
+    )
     darken[palm] = lines
     albedo = albedo * (1.0 - 0.22 * p.creases * darken)[:, None]
     # Nails: the back of the last phalanges, towards the tip.
@@ -478,13 +609,26 @@ def _shade_hand(p, field_, to_hand, to_cam, x, y, z, view):
     ao_y = (y[None, :] + n[:, 1] * _AO_OFFSETS[:, None]).ravel()
     ao_z = (z[None, :] + n[:, 2] * _AO_OFFSETS[:, None]).ravel()
     ao_d = field_(ao_x, ao_y, ao_z).reshape(len(_AO_OFFSETS), m)
-    occ = (_AO_WEIGHTS[:, None] * np.maximum(_AO_OFFSETS[:, None] - ao_d, 0.0) / _AO_OFFSETS[:, None]).sum(0)
+    occ = (
+        _AO_WEIGHTS[:, None] * np.maximum(_AO_OFFSETS[:, None] - ao_d, 0.0) / _AO_OFFSETS[:, None]
+    ).sum(0)
     ao = np.clip(1.0 - 0.4 * occ, 0.3, 1.0)
 
     light = to_hand @ p.light
     start = 0.05
-    sh = _soft_shadow(field_, x + n[:, 0] * start, y + n[:, 1] * start, z + n[:, 2] * start,
-                      light[0], light[1], light[2], 0.2, 40.0, _SHADOW_STEPS, p.shadow_softness)
+    sh = _soft_shadow(
+        field_,
+        x + n[:, 0] * start,
+        y + n[:, 1] * start,
+        z + n[:, 2] * start,
+        light[0],
+        light[1],
+        light[2],
+        0.2,
+        40.0,
+        _SHADOW_STEPS,
+        p.shadow_softness,
+    )
 
     ndl = n @ light
     wrap = np.clip((ndl + 0.35) / 1.35, 0.0, 1.0)
@@ -496,10 +640,12 @@ def _shade_hand(p, field_, to_hand, to_cam, x, y, z, view):
     half = light + view
     half /= np.sqrt((half * half).sum(1))[:, None]
     ndh = np.clip((n * half).sum(1), 0.0, 1.0)
-    spec = 0.06 * ndh ** 24 * sh * np.clip(ndl * 4.0, 0.0, 1.0)
+    spec = 0.06 * ndh**24 * sh * np.clip(ndl * 4.0, 0.0, 1.0)
     rim = 0.04 * (1.0 - np.clip((n * view).sum(1), 0.0, 1.0)) ** 3 * ao
-    return (albedo * (key * p.light_rgb + amb[:, None] * p.ambient_rgb)
-            + (spec + rim)[:, None] * p.light_rgb)
+    return (
+        albedo * (key * p.light_rgb + amb[:, None] * p.ambient_rgb)
+        + (spec + rim)[:, None] * p.light_rgb
+    )
 
 
 def render(params, size=IMAGE_SIZE, supersample=SUPERSAMPLE, camera=True):
@@ -511,9 +657,12 @@ def render(params, size=IMAGE_SIZE, supersample=SUPERSAMPLE, camera=True):
     # Exposure: the lit wall in the middle of the picture lands on params.exposure.
     # (The wall is taken as lit at 45 degrees or more, so that a hand facing a grazing light
     # does not burn out.)
-    wall_mid = _to_linear(params.wall) @ np.array([0.3, 0.59, 0.11]) * (
-        max(params.light[2], 0.7) * params.light_rgb.mean() + params.ambient_rgb.mean())
-    lin = big * (params.exposure ** 2.2 / wall_mid) * params.white_balance
+    wall_mid = (
+        _to_linear(params.wall)
+        @ np.array([0.3, 0.59, 0.11])
+        * (max(params.light[2], 0.7) * params.light_rgb.mean() + params.ambient_rgb.mean())
+    )
+    lin = big * (params.exposure**2.2 / wall_mid) * params.white_balance
     # Film-like shoulder: highlights above 0.8 roll off towards 1 instead of clipping.
     over = np.maximum(lin - 0.8, 0.0)
     lin = np.minimum(lin, 0.8) + 0.2 * (1.0 - np.exp(-over / 0.2))

@@ -26,13 +26,16 @@ def solved_source(solved=SOLVED_02, header=HEADER):
 
 def without_fences(source):
     """``source`` without its ``### BEGIN SOLUTION`` and ``### END SOLUTION`` lines."""
-    return "".join(line for line in source.splitlines(keepends=True)
-                   if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return "".join(
+        line
+        for line in source.splitlines(keepends=True)
+        if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+    )
 
 
 def own_solution():
     """A right identity block written differently from the reference (not flagged)."""
-    return '''# GRADED FUNCTION: identity_block
+    return """# GRADED FUNCTION: identity_block
 
 def identity_block(X, f, filters, stage, block):
     names = f"{stage}{block}_branch"
@@ -45,7 +48,7 @@ def identity_block(X, f, filters, stage, block):
         if letter != "2c":
             X = Activation("relu")(X)
     return Activation("relu")(Add()([X, shortcut]))
-'''
+"""
 
 
 def notebook(exercise_source=None, edit=None, learner=LEARNER_02, header=HEADER):
@@ -81,8 +84,13 @@ def write(nb, path):
 
 def grade(*args, env=None, timeout=900):
     """Run tools/grade.py with ``args``; the CompletedProcess."""
-    return subprocess.run([sys.executable, str(GRADE), *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, str(GRADE), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def tree_digest(folder):
@@ -97,15 +105,16 @@ def tree_digest(folder):
 
 
 ENDLESS = unwritten_with("while True:\n    pass\n").replace(
-    "    # YOUR CODE HERE\n    raise NotImplementedError()", "    while True:\n        pass")
-PATCHED_GRADER = '''# GRADED FUNCTION: identity_block
+    "    # YOUR CODE HERE\n    raise NotImplementedError()", "    while True:\n        pass"
+)
+PATCHED_GRADER = """# GRADED FUNCTION: identity_block
 
 def identity_block(X, f, filters, stage, block):
     import resnets_graders.blocks as blocks
     blocks._compare_models = lambda *args, **kwargs: None
     return X
-'''
-PATCHED_GRADER_QUIETLY = '''# GRADED FUNCTION: identity_block
+"""
+PATCHED_GRADER_QUIETLY = """# GRADED FUNCTION: identity_block
 
 import sys
 
@@ -116,19 +125,19 @@ def identity_block(X, f, filters, stage, block):
             setattr(loaded[name], "_compare_models", lambda *args, **kwargs: None)
     check_identity_block.__defaults__ = None
     return X
-'''
-IMPORTED = '''# GRADED FUNCTION: identity_block
+"""
+IMPORTED = """# GRADED FUNCTION: identity_block
 
 from resnets_model import identity_block
-'''
-CRASH = '''# GRADED FUNCTION: identity_block
+"""
+CRASH = """# GRADED FUNCTION: identity_block
 
 import os
 
 def identity_block(X, f, filters, stage, block):
     os.abort()
-'''
-RUNAWAY = '''# GRADED FUNCTION: identity_block
+"""
+RUNAWAY = """# GRADED FUNCTION: identity_block
 
 import numpy as np
 
@@ -136,7 +145,7 @@ def identity_block(X, f, filters, stage, block):
     hoard = []
     while True:
         hoard.append(np.ones(50_000_000))
-'''
+"""
 
 
 def class_of_learners(folder):
@@ -150,6 +159,7 @@ def class_of_learners(folder):
 
     def tamper(nb):
         check_cell(nb).source = 'print("All tests passed.")'
+
     write(notebook(edit=tamper), folder / "dee" / "02_identity_block.ipynb")
     write(notebook(IMPORTED), folder / "eve.ipynb")
     write(notebook(PATCHED_GRADER), folder / "fay.ipynb")

@@ -33,8 +33,24 @@ def resnet50():
 
 def test_the_16_blocks_of_resnet50():
     names = [f"{s}{b}" for s, b in ra.RESNET50_BLOCKS]
-    assert names == ["2a", "2b", "2c", "3a", "3b", "3c", "3d", "4a", "4b", "4c", "4d", "4e", "4f",
-                     "5a", "5b", "5c"]
+    assert names == [
+        "2a",
+        "2b",
+        "2c",
+        "3a",
+        "3b",
+        "3c",
+        "3d",
+        "4a",
+        "4b",
+        "4c",
+        "4d",
+        "4e",
+        "4f",
+        "5a",
+        "5b",
+        "5c",
+    ]
 
 
 def test_accuracy_counts_argmax_matches():
@@ -45,14 +61,17 @@ def test_accuracy_counts_argmax_matches():
 
 def test_filter_normalized_direction_matches_each_filters_norm():
     rng = np.random.default_rng(1)
-    weights = [rng.normal(size=(3, 3, 4, 5)).astype(np.float32), rng.normal(size=5).astype(np.float32),
-               rng.normal(size=(7, 6)).astype(np.float32)]
+    weights = [
+        rng.normal(size=(3, 3, 4, 5)).astype(np.float32),
+        rng.normal(size=5).astype(np.float32),
+        rng.normal(size=(7, 6)).astype(np.float32),
+    ]
     d = ra.filter_normalized_direction(weights, np.random.default_rng(0))
     assert [x.shape for x in d] == [w.shape for w in weights]
     assert not d[1].any(), "1-D arrays (biases, BatchNorm) must not move"
     for w, x in ((weights[0], d[0]), (weights[2], d[2])):
         axes = tuple(range(w.ndim - 1))
-        np.testing.assert_allclose(np.sqrt((x ** 2).sum(axes)), np.sqrt((w ** 2).sum(axes)), rtol=1e-5)
+        np.testing.assert_allclose(np.sqrt((x**2).sum(axes)), np.sqrt((w**2).sum(axes)), rtol=1e-5)
     assert not np.allclose(d[0], weights[0])
 
 
@@ -65,14 +84,16 @@ def test_loss_surface_centre_is_the_models_loss_and_weights_come_back(twins):
     np.testing.assert_allclose(surface["alphas"], np.linspace(-0.5, 0.5, 5))
     centre = float(np.mean(keras.losses.categorical_crossentropy(Y, model.predict(X, verbose=0))))
     assert surface["loss"][2, 2] == pytest.approx(centre, rel=1e-4)
-    assert abs(surface["loss"][0, 0] - surface["loss"][2, 2]) > 1e-3, "the corners must move the weights"
+    assert abs(surface["loss"][0, 0] - surface["loss"][2, 2]) > 1e-3, (
+        "the corners must move the weights"
+    )
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
 
 
 def test_basin_share_and_roughness_on_known_surfaces():
     grid = np.linspace(-1, 1, 5)
-    bowl = {"alphas": grid, "betas": grid, "loss": np.add.outer(grid ** 2, grid ** 2) * 4}
+    bowl = {"alphas": grid, "betas": grid, "loss": np.add.outer(grid**2, grid**2) * 4}
     assert ra.basin_share(bowl, level=1.5) == pytest.approx(5 / 25)
     assert ra.surface_roughness(bowl) == 0.0
     wavy = dict(bowl, loss=bowl["loss"] + np.cos(np.arange(5) * np.pi)[None, :] * 3)
@@ -81,7 +102,7 @@ def test_basin_share_and_roughness_on_known_surfaces():
 
 def test_edge_loss_is_the_median_of_the_outer_ring():
     grid = np.linspace(-1, 1, 5)
-    bowl = {"alphas": grid, "betas": grid, "loss": np.add.outer(grid ** 2, grid ** 2)}
+    bowl = {"alphas": grid, "betas": grid, "loss": np.add.outer(grid**2, grid**2)}
     # the ring: 4 corners at 2.0, 8 points at 1.25, the 4 mid-edge points at 1.0: median 1.25
     assert ra.edge_loss(bowl) == pytest.approx(1.25)
     spiked = dict(bowl, loss=bowl["loss"].copy())
@@ -97,7 +118,9 @@ def test_edge_loss_is_the_median_of_the_outer_ring():
 def test_forward_skipping_is_the_model_when_nothing_is_skipped(twins, kind):
     nets, X, _ = twins
     model = nets[kind]
-    np.testing.assert_allclose(ra.forward_skipping(model, X), model.predict(X, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(
+        ra.forward_skipping(model, X), model.predict(X, verbose=0), atol=1e-5
+    )
 
 
 def test_skipping_a_residual_block_is_removing_its_branch(twins):
@@ -127,12 +150,19 @@ def test_recalibrate_batchnorm_sets_moving_statistics_and_keeps_the_rest(twins):
     model = keras.models.clone_model(nets["plain"])
     model.set_weights(nets["plain"].get_weights())
     bn = model.get_layer("bn2")
-    before = {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers
-              if hasattr(layer, "kernel")}
+    before = {
+        layer.name: [w.copy() for w in layer.get_weights()]
+        for layer in model.layers
+        if hasattr(layer, "kernel")
+    }
     ra.recalibrate_batchnorm(model, X)
     conv1 = np.asarray(model.get_layer("conv1")(X))
-    np.testing.assert_allclose(bn.moving_mean.numpy(), conv1.mean(axis=(0, 1, 2)), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(bn.moving_variance.numpy(), conv1.var(axis=(0, 1, 2)), rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(
+        bn.moving_mean.numpy(), conv1.mean(axis=(0, 1, 2)), rtol=1e-4, atol=1e-5
+    )
+    np.testing.assert_allclose(
+        bn.moving_variance.numpy(), conv1.var(axis=(0, 1, 2)), rtol=1e-3, atol=1e-5
+    )
     assert bn.momentum == 0.99
     for name, weights in before.items():
         for a, b in zip(weights, model.get_layer(name).get_weights()):
@@ -197,7 +227,8 @@ def test_lesion_study_measures_the_loss_too(resnet50):
     X = rng.uniform(0, 1, (4, 64, 64, 3)).astype(np.float32)
     Y = np.eye(6, dtype=np.float32)[[0, 1, 2, 3]]
     baseline, accs, baseline_loss, losses = ra.lesion_study(
-        resnet50, X, Y, remove_residual_branch, blocks=((2, "a"), (5, "c")), with_loss=True)
+        resnet50, X, Y, remove_residual_branch, blocks=((2, "a"), (5, "c")), with_loss=True
+    )
     assert list(losses) == list(accs) == ["2a", "5c"]
     p = resnet50.predict(X, verbose=0)
     expected = float(keras.losses.CategoricalCrossentropy()(Y, p))
@@ -211,8 +242,9 @@ def test_cross_entropy_of_certain_and_uniform_answers():
     assert ra.cross_entropy(np.full((2, 6), 1 / 6), Y) == pytest.approx(np.log(6))
 
 
-@pytest.mark.parametrize("layer, start, step", [("avg_pool", 2.0, 32.0),
-                                                ("res5a_branch2a", 2.0, 16.0)])
+@pytest.mark.parametrize(
+    "layer, start, step", [("avg_pool", 2.0, 32.0), ("res5a_branch2a", 2.0, 16.0)]
+)
 def test_grad_cam_cells_of_resnet50(resnet50, layer, start, step):
     assert ra.cell_centres(resnet50, layer) == (start, step)
 
@@ -237,7 +269,9 @@ def test_cell_centres_are_where_the_gradient_of_a_position_is_centred():
     start, step = ra.cell_centres(model, "target", size=96)
     head = keras.Model(model.inputs, model.get_layer("target").input)
     for position in (2, 3):
-        image = tf.Variable(np.random.default_rng(0).uniform(0, 1, (1, 96, 96, 1)), dtype=tf.float32)
+        image = tf.Variable(
+            np.random.default_rng(0).uniform(0, 1, (1, 96, 96, 1)), dtype=tf.float32
+        )
         with tf.GradientTape() as tape:
             score = head(image)[0, position, position, 0]
         rows, cols = np.nonzero(np.abs(tape.gradient(score, image).numpy()[0, ..., 0]))
@@ -251,4 +285,6 @@ def test_place_map_puts_each_value_at_its_centre():
     cam[1, 1] = 1.0
     big = ra.place_map(cam, 2.0, 32.0, 64)
     assert big.shape == (64, 64) and big[34, 34] == 1.0 and big[2, 2] == 0.0
-    assert big[63, 63] == 1.0 and big[18, 18] == pytest.approx(0.25)  # flat beyond, bilinear between
+    assert big[63, 63] == 1.0 and big[18, 18] == pytest.approx(
+        0.25
+    )  # flat beyond, bilinear between

@@ -36,14 +36,28 @@ def fake_benchmarks(tmp_path):
 
 
 def run(tmp_path, argv):
-    scripts = fake_benchmarks(tmp_path) if not (tmp_path / "benchmarks").exists() else tmp_path / "benchmarks"
-    return run_all.main(argv, scripts_dir=scripts, results_dir=scripts / "results",
-                        results_md=scripts / "RESULTS.md")
+    scripts = (
+        fake_benchmarks(tmp_path)
+        if not (tmp_path / "benchmarks").exists()
+        else tmp_path / "benchmarks"
+    )
+    return run_all.main(
+        argv,
+        scripts_dir=scripts,
+        results_dir=scripts / "results",
+        results_md=scripts / "RESULTS.md",
+    )
 
 
 def test_parse_results_keeps_only_figure_lines():
-    lines = ["some chatter: 3 of 5 done", "repeat 1/3: 10.1 s wall, 9.0 s CPU",
-             "fast_throughput: 104.2 img/s\n", "fast_latency: 1e-3 s", "Name: 1 s", "x: 1 two units"]
+    lines = [
+        "some chatter: 3 of 5 done",
+        "repeat 1/3: 10.1 s wall, 9.0 s CPU",
+        "fast_throughput: 104.2 img/s\n",
+        "fast_latency: 1e-3 s",
+        "Name: 1 s",
+        "x: 1 two units",
+    ]
     assert run_all.parse_results(lines) == [
         {"name": "fast_throughput", "value": 104.2, "unit": "img/s"},
         {"name": "fast_latency", "value": 0.001, "unit": "s"},
@@ -63,9 +77,17 @@ def test_a_run_records_machine_versions_date_and_every_figure(tmp_path, capsys):
     assert record["versions"]["tensorflow"].startswith("2.21") and "python" in record["versions"]
     scripts = {s["script"]: s for s in record["scripts"]}
     assert set(scripts) == {"bench_fast.py", "bench_slow.py"}
-    assert scripts["bench_slow.py"]["verdict"] == "FAIL" and scripts["bench_slow.py"]["exit_status"] == 1
-    assert [f["name"] for f in scripts["bench_fast.py"]["figures"]] == ["fast_throughput", "fast_latency"]
-    assert scripts["bench_slow.py"]["figures"] == [{"name": "slow_total", "value": 407.0, "unit": "s"}]
+    assert (
+        scripts["bench_slow.py"]["verdict"] == "FAIL"
+        and scripts["bench_slow.py"]["exit_status"] == 1
+    )
+    assert [f["name"] for f in scripts["bench_fast.py"]["figures"]] == [
+        "fast_throughput",
+        "fast_latency",
+    ]
+    assert scripts["bench_slow.py"]["figures"] == [
+        {"name": "slow_total", "value": 407.0, "unit": "s"}
+    ]
 
     text = (tmp_path / "benchmarks" / "RESULTS.md").read_text()
     assert "| `fast_throughput` | 104.2 | img/s | `bench_fast.py` (PASS) |" in text
@@ -105,7 +127,8 @@ def test_the_committed_results_md_is_what_the_records_give():
     results = REPO_ROOT / "benchmarks" / "results"
     expected = run_all.results_markdown(run_all.load_records(results))
     assert (REPO_ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8") == expected, (
-        "benchmarks/RESULTS.md is edited by hand or stale: it is written by `make bench`")
+        "benchmarks/RESULTS.md is edited by hand or stale: it is written by `make bench`"
+    )
 
 
 FIGURE = re.compile(r"\b\d+(?:\.\d+)? ?(?:img/s|GFLOP/s|GB/s|ms/step|ms a step|s a step)\b")
@@ -115,4 +138,6 @@ def test_no_guide_retypes_a_measured_figure():
     """Measured speeds live in RESULTS.md, written by make bench; the guides link to it."""
     for name in GUIDES:
         text = (REPO_ROOT / name).read_text(encoding="utf-8")
-        assert not FIGURE.findall(text), f"{name} types figures {FIGURE.findall(text)[:5]}: link RESULTS.md"
+        assert not FIGURE.findall(text), (
+            f"{name} types figures {FIGURE.findall(text)[:5]}: link RESULTS.md"
+        )

@@ -39,23 +39,41 @@ SOLUTIONS = REPO_ROOT / "notebooks" / "solutions"
 SCREENSHOTS = REPO_ROOT / "tests" / "screenshots"
 # Without the background-networking flags Chromium keeps calling home, which a closed
 # network answers with a flood of failures.
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # One typical mistake per exercise: (the correct text, the mistaken text, what the grader's
 # message must say). Each is a change within one line, so the learner fixes it in place.
 MISTAKES = {
     "01": ("tf.reduce_mean(", "tf.reduce_sum(", r"summed over the batch"),
-    "02": ('padding="same"', 'padding="valid"',
-           r"branch2b, should use padding 'same', not 'valid'"),
-    "03": ("kernel_size=(f, f)", "kernel_size=(1, 1)",
-           r"branch2b, should use kernel_size \(\d+, \d+\), not \(1, 1\)"),
-    "04": ('AveragePooling2D(pool_size=(2, 2), name="avg_pool")',
-           'MaxPooling2D(pool_size=(2, 2), name="avg_pool")',
-           r"should be an AveragePooling2D layer, not MaxPooling2D"),
-    "05": ("np.zeros_like(beta), moving_mean", "beta, moving_mean",
-           r"beta of 'bn2b_branch2c' is still .* \(not zero\)"),
+    "02": (
+        'padding="same"',
+        'padding="valid"',
+        r"branch2b, should use padding 'same', not 'valid'",
+    ),
+    "03": (
+        "kernel_size=(f, f)",
+        "kernel_size=(1, 1)",
+        r"branch2b, should use kernel_size \(\d+, \d+\), not \(1, 1\)",
+    ),
+    "04": (
+        'AveragePooling2D(pool_size=(2, 2), name="avg_pool")',
+        'MaxPooling2D(pool_size=(2, 2), name="avg_pool")',
+        r"should be an AveragePooling2D layer, not MaxPooling2D",
+    ),
+    "05": (
+        "np.zeros_like(beta), moving_mean",
+        "beta, moving_mean",
+        r"beta of 'bn2b_branch2c' is still .* \(not zero\)",
+    ),
 }
 # Notebook 04's short path: the learner's own compact ResNet-50 stages, which the grader
 # accepts as it builds the same layers; the other exercises get the solved code as it is
@@ -97,11 +115,15 @@ def chromium_binary():
 
 def _why_not_runnable():
     if importlib.util.find_spec("playwright") is None:
-        return ("the Python package 'playwright' is missing: run `python course.py setup` "
-                "(it is pinned in requirements.txt)")
+        return (
+            "the Python package 'playwright' is missing: run `python course.py setup` "
+            "(it is pinned in requirements.txt)"
+        )
     if chromium_binary() is None:
-        return ("no Chromium found: install Debian's `chromium` (`sudo apt-get install "
-                "chromium`; .ci/run does) or set RESNETS_CHROMIUM=/path/to/chrome")
+        return (
+            "no Chromium found: install Debian's `chromium` (`sudo apt-get install "
+            "chromium`; .ci/run does) or set RESNETS_CHROMIUM=/path/to/chrome"
+        )
     return None
 
 
@@ -127,8 +149,11 @@ def exercise_of(nb):
     for index, cell in enumerate(nb.cells):
         match = re.match(r"# GRADED FUNCTION: (\w+)", cell.source)
         if cell.cell_type == "code" and match:
-            check = next(i for i in range(index + 1, len(nb.cells))
-                         if "check" in nb.cells[i].metadata.get("tags", []))
+            check = next(
+                i
+                for i in range(index + 1, len(nb.cells))
+                if "check" in nb.cells[i].metadata.get("tags", [])
+            )
             return index, check, match.group(1)
     raise AssertionError("no '# GRADED FUNCTION:' cell")
 
@@ -139,15 +164,16 @@ def solution_region(name, exercise):
     was: lines indented as in the cell, but the first (the cursor is after its indentation)."""
     nb = nbformat.read(SOLUTIONS / name, as_version=4)
     cell = next(c for c in nb.cells if c.source.startswith(f"# GRADED FUNCTION: {exercise}"))
-    match = re.search(r"^([ \t]*)### BEGIN SOLUTION\n(.*?)\n[ \t]*### END SOLUTION$",
-                      cell.source, re.S | re.M)
+    match = re.search(
+        r"^([ \t]*)### BEGIN SOLUTION\n(.*?)\n[ \t]*### END SOLUTION$", cell.source, re.S | re.M
+    )
     indent, lines = match.group(1), match.group(2).split("\n")
     own = OWN_SOLUTIONS.get(name[:2])
     if own:
         lines = [indent + line if line else "" for line in own.split("\n")]
     code = [line for line in lines if not line.lstrip().startswith("#")]
     text = "\n".join(code).strip("\n")
-    return re.sub(r"\n{3,}", "\n\n", text)[len(indent):]
+    return re.sub(r"\n{3,}", "\n\n", text)[len(indent) :]
 
 
 PLACEHOLDER = re.compile(r"# YOUR CODE HERE\n[ \t]*raise NotImplementedError\(\)")
@@ -166,15 +192,19 @@ class Lab:
             shutil.copy(REPO_ROOT / "notebooks" / ".generated.json", self.notebooks)
         # The instructors' notebooks lie next to the learners' as in the repository, so
         # that the test sees whether the file browser hides them.
-        shutil.copytree(SOLUTIONS, self.notebooks / "solutions",
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(
+            SOLUTIONS,
+            self.notebooks / "solutions",
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+        )
         jupyter = root / "jupyter"
         # The test's own JupyterLab user settings: the editor's defaults made explicit,
         # so that typed code comes out exactly as typed whatever the defaults become.
         settings = jupyter / "lab-user-settings" / "@jupyterlab" / "codemirror-extension"
         settings.mkdir(parents=True)
         (settings / "plugin.jupyterlab-settings").write_text(
-            json.dumps({"defaultConfig": {"autoClosingBrackets": False}}))
+            json.dumps({"defaultConfig": {"autoClosingBrackets": False}})
+        )
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.base = f"http://127.0.0.1:{self.port}"
         env = course.course_environment()
@@ -186,15 +216,22 @@ class Lab:
             JUPYTERLAB_SETTINGS_DIR=str(jupyter / "lab-user-settings"),
             JUPYTERLAB_WORKSPACES_DIR=str(jupyter / "workspaces"),  # no restored layout
         )
-        command = course.lab_command(notebook_dir=str(self.notebooks), extra=[
-            "--no-browser", f"--port={self.port}", "--ServerApp.ip=127.0.0.1",
-            f"--IdentityProvider.token={self.token}",
-            # window.jupyterapp: the test reads cells' text and state from the page.
-            "--LabApp.expose_app_in_browser=True"])
+        command = course.lab_command(
+            notebook_dir=str(self.notebooks),
+            extra=[
+                "--no-browser",
+                f"--port={self.port}",
+                "--ServerApp.ip=127.0.0.1",
+                f"--IdentityProvider.token={self.token}",
+                # window.jupyterapp: the test reads cells' text and state from the page.
+                "--LabApp.expose_app_in_browser=True",
+            ],
+        )
         self.log_path = root / "jupyterlab.log"
         self._log = open(self.log_path, "w")
-        self.server = subprocess.Popen(command, cwd=root, env=env, stdout=self._log,
-                                       stderr=subprocess.STDOUT)
+        self.server = subprocess.Popen(
+            command, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
         self.playwright = self.browser = self.page = None
         self.grades = {}  # notebook number -> the `course.py grade` process grading it
 
@@ -208,13 +245,13 @@ class Lab:
             if self.server.poll() is not None:
                 raise AssertionError("JupyterLab exited at start:\n" + self.log_tail())
             try:
-                with urllib.request.urlopen(f"{self.base}/api/status?token={self.token}",
-                                            timeout=5):
+                with urllib.request.urlopen(
+                    f"{self.base}/api/status?token={self.token}", timeout=5
+                ):
                     return
             except OSError:
                 time.sleep(0.25)
-        raise AssertionError(f"JupyterLab did not answer within {timeout} s:\n"
-                             + self.log_tail())
+        raise AssertionError(f"JupyterLab did not answer within {timeout} s:\n" + self.log_tail())
 
     def api(self, path):
         with urllib.request.urlopen(f"{self.base}{path}?token={self.token}", timeout=10) as r:
@@ -225,7 +262,8 @@ class Lab:
 
         self.playwright = sync_playwright().start()
         self.browser = self.playwright.chromium.launch(
-            executable_path=chromium_binary(), args=CHROMIUM_FLAGS, headless=True)
+            executable_path=chromium_binary(), args=CHROMIUM_FLAGS, headless=True
+        )
         self.page = self.browser.new_page(viewport={"width": 1280, "height": 900})
         self.page.set_default_timeout(60_000)
         started = time.monotonic()
@@ -268,8 +306,10 @@ def lab(tmp_path_factory):
 # ------------------------------------------------------------------- the page, from JS
 
 # The notebook panel open on ``path`` (a JupyterLab widget).
-PANEL = ("const panel = Array.from(window.jupyterapp.shell.widgets('main'))"
-         ".find(w => w.context && w.context.path === path);")
+PANEL = (
+    "const panel = Array.from(window.jupyterapp.shell.widgets('main'))"
+    ".find(w => w.context && w.context.path === path);"
+)
 
 
 def js(page, body, path, arg=None):
@@ -279,18 +319,21 @@ def js(page, body, path, arg=None):
 
 def cell_states(page, path):
     """Each cell's [type, execution count, running, has an error output]."""
-    return js(page, """
+    return js(
+        page,
+        """
         return panel.content.widgets.map(cell => {
             const m = cell.model;
             if (m.type !== 'code') return [m.type, null, false, false];
             return [m.type, m.executionCount, m.executionState === 'running',
                     m.outputs.toJSON().some(o => o.output_type === 'error')];
-        });""", path)
+        });""",
+        path,
+    )
 
 
 def cell_source(page, path, index):
-    return js(page, "return panel.content.widgets[arg].model.sharedModel.getSource();",
-              path, index)
+    return js(page, "return panel.content.widgets[arg].model.sharedModel.getSource();", path, index)
 
 
 def wait_for_cells(page, path, predicate, what, timeout):
@@ -301,14 +344,15 @@ def wait_for_cells(page, path, predicate, what, timeout):
         if predicate(states):
             return states
         if time.monotonic() > deadline:
-            raise AssertionError(f"{path}: timed out after {timeout} s waiting for {what}; "
-                                 f"cells (type, count, running, error): {states}")
+            raise AssertionError(
+                f"{path}: timed out after {timeout} s waiting for {what}; "
+                f"cells (type, count, running, error): {states}"
+            )
         time.sleep(0.2)
 
 
 def cell(page, index):
-    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
-                        ).nth(index)
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell").nth(index)
 
 
 def output_text(page, index):
@@ -318,8 +362,11 @@ def output_text(page, index):
 
 def printed_text(page, index):
     """What the cell printed to stdout, as shown."""
-    return "".join(cell(page, index).locator(
-        '.jp-RenderedText[data-mime-type="application/vnd.jupyter.stdout"]').all_inner_texts())
+    return "".join(
+        cell(page, index)
+        .locator('.jp-RenderedText[data-mime-type="application/vnd.jupyter.stdout"]')
+        .all_inner_texts()
+    )
 
 
 def run_and_wait(page, path, first, last, timeout):
@@ -330,8 +377,11 @@ def run_and_wait(page, path, first, last, timeout):
         page.keyboard.press("Shift+Enter")
 
     def done(states):
-        ran = [(s, b) for s, b in zip(states[first:last + 1], before[first:last + 1])
-               if s[0] == "code"]
+        ran = [
+            (s, b)
+            for s, b in zip(states[first : last + 1], before[first : last + 1])
+            if s[0] == "code"
+        ]
         if any(s[2] for s, _ in ran):
             return False
         finished = all(s[1] is not None and s[1] != b[1] for s, b in ran)
@@ -365,8 +415,12 @@ def select_in_editor(page, path, index, source, start, end):
     else:
         for _ in range(end - start):
             page.keyboard.press("Shift+ArrowRight")
-    selected = js(page, "const e = panel.content.activeCell.editor, s = e.getSelection();"
-                        " return [e.getOffsetAt(s.start), e.getOffsetAt(s.end)];", path)
+    selected = js(
+        page,
+        "const e = panel.content.activeCell.editor, s = e.getSelection();"
+        " return [e.getOffsetAt(s.start), e.getOffsetAt(s.end)];",
+        path,
+    )
     assert sorted(selected) == [start, end], f"selected {selected}, meant {[start, end]}"
 
 
@@ -379,9 +433,13 @@ def type_code(page, path, text):
     page.keyboard.type(lines[0])
     for line in lines[1:]:
         page.keyboard.press("Enter")
-        auto = js(page, "const e = panel.content.activeCell.editor;"
-                        " return e.getLine(e.getCursorPosition().line);", path)
-        own = line[:len(line) - len(line.lstrip())]
+        auto = js(
+            page,
+            "const e = panel.content.activeCell.editor;"
+            " return e.getLine(e.getCursorPosition().line);",
+            path,
+        )
+        own = line[: len(line) - len(line.lstrip())]
         if line and auto == own:
             page.keyboard.type(line.lstrip())
         elif auto:
@@ -397,7 +455,9 @@ def screenshot(page, index, file_name, end=False):
     if index is not None:
         cell(page, index).evaluate(
             "(node, end) => (end ? node.querySelector('.jp-OutputArea') || node : node)"
-            ".scrollIntoView({block: end ? 'end' : 'center'})", end)
+            ".scrollIntoView({block: end ? 'end' : 'center'})",
+            end,
+        )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / file_name))
 
@@ -409,7 +469,9 @@ def visible_problems(page, path):
         problems.append("a dialog: " + dialog.inner_text()[:200])
     for toast in page.locator(".Toastify__toast").all():
         problems.append("a notification: " + toast.inner_text()[:200])
-    broken = js(page, """
+    broken = js(
+        page,
+        """
         const out = [];
         for (const img of panel.node.querySelectorAll('img')) {
             img.scrollIntoView({block: 'center'});
@@ -417,7 +479,9 @@ def visible_problems(page, path):
                                                         setTimeout(r, 5000); });
             if (!img.naturalWidth) out.push(img.getAttribute('src').slice(0, 80));
         }
-        return out;""", path)
+        return out;""",
+        path,
+    )
     problems += [f"a broken image: {src}" for src in broken]
     return problems
 
@@ -436,11 +500,14 @@ def test_jupyterlab_shows_the_course_without_distractions(lab):
     assert listed == [p.name for p in LEARNERS], f"the file browser lists {listed}"
     news = lab.api("/lab/api/settings/@jupyterlab/apputils-extension:notification")
     assert news["schema"]["properties"]["fetchNews"]["default"] == "false", (
-        "the course's JupyterLab settings (overrides.json) do not turn the news off")
+        "the course's JupyterLab settings (overrides.json) do not turn the news off"
+    )
     kernels = lab.api("/api/kernelspecs")
     assert kernels["default"] == course.KERNEL_NAME
-    assert (kernels["kernelspecs"][course.KERNEL_NAME]["spec"]["display_name"]
-            == course.KERNEL_DISPLAY_NAME)
+    assert (
+        kernels["kernelspecs"][course.KERNEL_NAME]["spec"]["display_name"]
+        == course.KERNEL_DISPLAY_NAME
+    )
     assert page.locator(".jp-Dialog").count() == 0
 
 
@@ -461,28 +528,41 @@ def test_learner_journey(lab, learner):
             "path => { const w = window.jupyterapp.shell.currentWidget;"
             " return document.querySelector('.jp-Dialog') || (w && w.context"
             " && w.context.path === path && w.context.isReady && w.sessionContext.session"
-            " && w.sessionContext.session.kernel); }", arg=name)
+            " && w.sessionContext.session.kernel); }",
+            arg=name,
+        )
         dialogs = page.locator(".jp-Dialog").all_inner_texts()
         assert not dialogs, f"opening {name} shows a dialog: {dialogs}"
 
         # The course's kernel, chosen without asking.
-        kernel = js(page, "return [panel.sessionContext.session.kernel.name,"
-                          " panel.sessionContext.kernelDisplayName];", name)
+        kernel = js(
+            page,
+            "return [panel.sessionContext.session.kernel.name,"
+            " panel.sessionContext.kernelDisplayName];",
+            name,
+        )
         assert kernel == [course.KERNEL_NAME, course.KERNEL_DISPLAY_NAME], (
             f"{name} runs in the kernel {kernel}, not the course's "
-            f"{course.KERNEL_NAME!r} ({course.KERNEL_DISPLAY_NAME})")
+            f"{course.KERNEL_NAME!r} ({course.KERNEL_DISPLAY_NAME})"
+        )
         toolbar = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName")
         assert toolbar.inner_text().strip() == course.KERNEL_DISPLAY_NAME
 
         # Outputs stored in the notebook that need trust are shown trusted.
-        stored = {mime for c in nb.cells for o in c.get("outputs", [])
-                  for mime in o.get("data", {})}
+        stored = {
+            mime for c in nb.cells for o in c.get("outputs", []) for mime in o.get("data", {})
+        }
         if stored & NEED_TRUST:
-            untrusted = js(page, "return panel.content.widgets.filter(c => c.model.type === "
-                                 "'code' && c.model.outputs.length && !c.model.trusted).length;",
-                           name)
-            assert untrusted == 0, (f"{name} opens untrusted: its stored "
-                                    f"{sorted(stored & NEED_TRUST)} outputs are not shown")
+            untrusted = js(
+                page,
+                "return panel.content.widgets.filter(c => c.model.type === "
+                "'code' && c.model.outputs.length && !c.model.trusted).length;",
+                name,
+            )
+            assert untrusted == 0, (
+                f"{name} opens untrusted: its stored "
+                f"{sorted(stored & NEED_TRUST)} outputs are not shown"
+            )
 
         # Run the cells above the exercise one by one.
         cell(page, 0).locator(".jp-InputPrompt").click()
@@ -500,26 +580,30 @@ def test_learner_journey(lab, learner):
         type_code(page, name, mistaken_region)
         typed = cell_source(page, name, exercise)
         assert typed == expected_source.replace(right, wrong, 1), (
-            f"{name}: the exercise cell does not hold what was typed")
+            f"{name}: the exercise cell does not hold what was typed"
+        )
         run_and_wait(page, name, exercise, check, timeout=180)
         shown = output_text(page, check)
         assert "AssertionError" in shown and re.search(message, shown), (
             f"{name}: the grader's message /{message}/ is not in the check cell's "
-            f"output:\n{shown[-1500:]}")
+            f"output:\n{shown[-1500:]}"
+        )
         assert "All tests passed." not in printed_text(page, check)
         screenshot(page, check, f"{learner.stem}.mistake.png", end=True)
 
         # Fix it where it is, run the exercise and its check again.
         source = cell_source(page, name, exercise)
         start = placeholder.start() + correct_region.index(right)
-        assert source[start:start + len(wrong)] == wrong
+        assert source[start : start + len(wrong)] == wrong
         select_in_editor(page, name, exercise, source, start, start + len(wrong))
         type_code(page, name, right)
         assert cell_source(page, name, exercise) == expected_source, (
-            f"{name}: the exercise cell does not hold the solution that was typed")
+            f"{name}: the exercise cell does not hold the solution that was typed"
+        )
         states = run_and_wait(page, name, exercise, check, timeout=180)
         assert "All tests passed." in printed_text(page, check) and not states[check][3], (
-            output_text(page, check)[-1500:])
+            output_text(page, check)[-1500:]
+        )
 
         screenshot(page, check, f"{learner.stem}.png")
         problems = visible_problems(page, name)
@@ -529,7 +613,9 @@ def test_learner_journey(lab, learner):
         page.keyboard.press("Control+s")
         page.wait_for_function(
             "path => !Array.from(window.jupyterapp.shell.widgets('main'))"
-            ".find(w => w.context && w.context.path === path).context.model.dirty", arg=name)
+            ".find(w => w.context && w.context.path === path).context.model.dirty",
+            arg=name,
+        )
         saved = nbformat.read(lab.notebooks / name, as_version=4)
         assert saved.cells[exercise].source == expected_source
         assert "All tests passed." in "".join(o.get("text", "") for o in saved.cells[check].outputs)
@@ -544,10 +630,20 @@ def test_learner_journey(lab, learner):
     # `make grade NB=..` on the saved notebook, in the background while the next notebook
     # is worked on; test_make_grade_passes_on_the_saved_notebook reads its report.
     lab.grades[number] = subprocess.Popen(
-        [sys.executable, str(REPO_ROOT / "course.py"), "grade", number,
-         "--dir", str(lab.notebooks)],
-        cwd=REPO_ROOT, env={**os.environ, "RESNETS_NO_NETWORK": "1"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            str(REPO_ROOT / "course.py"),
+            "grade",
+            number,
+            "--dir",
+            str(lab.notebooks),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "RESNETS_NO_NETWORK": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 @pytest.mark.parametrize("learner", LEARNERS, ids=[p.name[:2] for p in LEARNERS])
@@ -555,8 +651,10 @@ def test_make_grade_passes_on_the_saved_notebook(lab, learner):
     number = learner.name[:2]
     grading = lab.grades.get(number)
     if grading is None:
-        pytest.fail(f"{learner.name} was not saved from the browser (its journey failed or "
-                    "did not run), so there is nothing to grade")
+        pytest.fail(
+            f"{learner.name} was not saved from the browser (its journey failed or "
+            "did not run), so there is nothing to grade"
+        )
     try:
         report, _ = grading.communicate(timeout=600)
     except subprocess.TimeoutExpired:
@@ -581,31 +679,47 @@ def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
 
     import resnets_utils
 
-    row = next(r for r in build_datasets.read_split_file(
-        REPO_ROOT / "datasets" / build_datasets.SPLIT_FILE)
-        if r["split"] == "extra" and r["label"] == 5)
+    row = next(
+        r
+        for r in build_datasets.read_split_file(REPO_ROOT / "datasets" / build_datasets.SPLIT_FILE)
+        if r["split"] == "extra" and r["label"] == 5
+    )
     photo = tmp_path / Path(row["file"]).name
     shutil.copy(build_datasets.PHOTOS_DIR / row["file"], photo)
     model = keras.models.load_model(resnets_utils.PRETRAINED_MODEL_PATH)
     expected = int(np.argmax(model.predict(resnets_utils.load_image(photo)[1], verbose=0)))
 
     name = "upload_check.ipynb"
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(
-            "import keras\nimport resnets_utils\n\nresnets_utils.setup_notebook()\n"
-            "pretrained = keras.models.load_model(resnets_utils.PRETRAINED_MODEL_PATH)"),
-        nbformat.v4.new_code_cell("resnets_utils.photo_upload(pretrained)"),
-    ], metadata={"kernelspec": {"name": course.KERNEL_NAME, "language": "python",
-                                "display_name": course.KERNEL_DISPLAY_NAME}})
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import keras\nimport resnets_utils\n\nresnets_utils.setup_notebook()\n"
+                "pretrained = keras.models.load_model(resnets_utils.PRETRAINED_MODEL_PATH)"
+            ),
+            nbformat.v4.new_code_cell("resnets_utils.photo_upload(pretrained)"),
+        ],
+        metadata={
+            "kernelspec": {
+                "name": course.KERNEL_NAME,
+                "language": "python",
+                "display_name": course.KERNEL_DISPLAY_NAME,
+            }
+        },
+    )
     nbformat.write(nb, lab.notebooks / name)
     page = lab.page
     try:
-        page.evaluate("async path => { await window.jupyterapp.commands.execute("
-                      "'docmanager:open', {path}); return null; }", name)
+        page.evaluate(
+            "async path => { await window.jupyterapp.commands.execute("
+            "'docmanager:open', {path}); return null; }",
+            name,
+        )
         page.wait_for_function(
             "path => { const w = window.jupyterapp.shell.currentWidget; return w && w.context"
             " && w.context.path === path && w.sessionContext.session"
-            " && w.sessionContext.session.kernel; }", arg=name)
+            " && w.sessionContext.session.kernel; }",
+            arg=name,
+        )
         cell(page, 0).locator(".jp-InputPrompt").click()
         page.keyboard.press("Escape")
         states = run_and_wait(page, name, 0, 1, timeout=180)
@@ -625,10 +739,15 @@ def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
         page.keyboard.press("Control+s")
         page.wait_for_function(
             "path => !Array.from(window.jupyterapp.shell.widgets('main'))"
-            ".find(w => w.context && w.context.path === path).context.model.dirty", arg=name)
+            ".find(w => w.context && w.context.path === path).context.model.dirty",
+            arg=name,
+        )
         saved_text = (lab.notebooks / name).read_text()
-        for piece in (base64.b64encode(photo.read_bytes()[:3000]).decode()[:400],
-                      photo.name, "widget-state"):
+        for piece in (
+            base64.b64encode(photo.read_bytes()[:3000]).decode()[:400],
+            photo.name,
+            "widget-state",
+        ):
             assert piece not in saved_text, f"the saved notebook holds {piece[:40]!r}"
         js(page, "await panel.sessionContext.shutdown(); panel.close();", name)
     except Exception:

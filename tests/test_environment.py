@@ -36,7 +36,9 @@ def test_graphviz_comes_with_the_conda_environment():
 
 def test_the_running_environment_has_the_pinned_versions():
     wrong = {name: (pin, version(name)) for name, pin in pip_pins().items() if version(name) != pin}
-    assert not wrong, f"installed versions differ from requirements.txt (pinned, installed): {wrong}"
+    assert not wrong, (
+        f"installed versions differ from requirements.txt (pinned, installed): {wrong}"
+    )
 
 
 def test_tensorflow_and_keras_3():

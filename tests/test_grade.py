@@ -16,8 +16,12 @@ SOLVED = REPO_ROOT / "notebooks" / "solutions" / "02_identity_block.ipynb"
 
 
 def grade(folder, prefix="02"):
-    return subprocess.run([sys.executable, str(GRADE), prefix, "--dir", str(folder)],
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, str(GRADE), prefix, "--dir", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def learner_copy(folder, edit=None):
@@ -84,12 +88,15 @@ def test_grade_passes_a_right_exercise(solved):
 def test_grade_prints_one_line_per_exercise_and_a_total(solved, unwritten):
     _, result = solved
     lines = [line for line in result.stdout.splitlines() if line.startswith("  ")]
-    assert lines[1:] == ["  PASS  identity_block (02_identity_block.ipynb)  1/1  All tests "
-                         "passed."]  # the flags are for the instructor's gradebook
+    assert lines[1:] == [
+        "  PASS  identity_block (02_identity_block.ipynb)  1/1  All tests passed."
+    ]  # the flags are for the instructor's gradebook
     assert "Total: 1/1 points; 1 of 1 exercise(s) pass." in result.stdout
     _, _, result = unwritten
-    assert "  FAIL  identity_block (02_identity_block.ipynb)  0/1  Exercise identity_block " \
-           "is not written yet" in result.stdout
+    assert (
+        "  FAIL  identity_block (02_identity_block.ipynb)  0/1  Exercise identity_block "
+        "is not written yet" in result.stdout
+    )
     assert "Total: 0/1 points; 0 of 1 exercise(s) pass." in result.stdout
 
 

@@ -34,14 +34,18 @@ def test_the_reference_solutions_are_accepted_and_flagged(path):
 def test_renamed_respaced_recommented_copies_are_flagged():
     reference = g.solved_source()
     copy = re.sub(r"\bX\b", "tensor", reference.replace("X_shortcut", "skip"))
-    copy = (copy.replace("F2", "second").replace('"same"', "'same'")
-            .replace("# Second component of main path", "# my own words")
-            .replace("strides=(1, 1), padding", "strides=(1, 1),  padding"))
+    copy = (
+        copy.replace("F2", "second")
+        .replace('"same"', "'same'")
+        .replace("# Second component of main path", "# my own words")
+        .replace("strides=(1, 1), padding", "strides=(1, 1),  padding")
+    )
     assert copy != reference and "tensor = Conv2D" in copy
     assert source_checks.same_as_reference(copy, reference, "identity_block")
     assert not source_checks.same_as_reference(g.own_solution(), reference, "identity_block")
-    changed = copy.replace("Activation(\"relu\")(tensor)\n\n    # Third",
-                           "keras.layers.ReLU()(tensor)\n\n    # Third")
+    changed = copy.replace(
+        'Activation("relu")(tensor)\n\n    # Third', "keras.layers.ReLU()(tensor)\n\n    # Third"
+    )
     assert changed != copy
     assert not source_checks.same_as_reference(changed, reference, "identity_block")
 
@@ -66,11 +70,13 @@ REFUSED = {
 }
 
 
-ACCEPTED = ("names = [layer.__class__.__name__ for layer in model.layers]",
-            "kernel = getattr(layer, attribute, None)",
-            "import os\nimport tensorflow as tf\nfrom keras import layers",
-            "%time x = 1",
-            '"""Returns the solutions of the block, as resnets_model does."""')
+ACCEPTED = (
+    "names = [layer.__class__.__name__ for layer in model.layers]",
+    "kernel = getattr(layer, attribute, None)",
+    "import os\nimport tensorflow as tf\nfrom keras import layers",
+    "%time x = 1",
+    '"""Returns the solutions of the block, as resnets_model does."""',
+)
 
 
 @pytest.mark.parametrize("line", ACCEPTED)
@@ -90,7 +96,7 @@ def test_routes_to_the_reference_are_refused_with_a_message(line):
 # ------------------------------------------------------------------ the kernel's guard
 
 
-GUARDED = r'''
+GUARDED = r"""
 import os, socket, subprocess, sys
 sys.path.insert(0, sys.argv[1])
 from resnets_graders.kernel import install_guard, fingerprint
@@ -118,7 +124,7 @@ for name, attempt in attempts.items():
 open(os.path.join(work, "mine.txt"), "w").write("fine")
 exec("z = 1 + 1")
 print("own work allowed")
-'''
+"""
 
 
 def test_the_kernels_guard_refuses_and_reports(tmp_path):
@@ -127,14 +133,26 @@ def test_the_kernels_guard_refuses_and_reports(tmp_path):
     secret.mkdir()
     (secret / "answer.py").write_text("reference = 1\n")
     report = tmp_path / "report.txt"
-    result = subprocess.run([sys.executable, "-c", GUARDED, str(g.REPO_ROOT), str(work),
-                             str(secret), str(report)], capture_output=True, text=True,
-                            timeout=120, cwd=work)
+    result = subprocess.run(
+        [sys.executable, "-c", GUARDED, str(g.REPO_ROOT), str(work), str(secret), str(report)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=work,
+    )
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
     assert [line.split(" refused")[0] for line in lines if "refused:" in line] == [
-        "read", "read through a link", "write outside", "import", "process", "network",
-        "signal", "copy of the reference", "patch the hook"], result.stdout
+        "read",
+        "read through a link",
+        "write outside",
+        "import",
+        "process",
+        "network",
+        "signal",
+        "copy of the reference",
+        "patch the hook",
+    ], result.stdout
     assert lines[-1] == "own work allowed"
     reported = report.read_text().splitlines()
     assert len(reported) == 9 and all(line.startswith("VIOLATION ") for line in reported)
@@ -143,10 +161,11 @@ def test_the_kernels_guard_refuses_and_reports(tmp_path):
 
 def test_reference_fingerprints_are_hashes_not_code():
     lines, needed = grading.reference_fingerprints(
-        grading.read_course_notebook("02_identity_block.ipynb").references["identity_block"])
+        grading.read_course_notebook("02_identity_block.ipynb").references["identity_block"]
+    )
     assert needed >= 2 and len(lines) >= needed
     assert all(len(line) == 64 and set(line) <= set("0123456789abcdef") for line in lines)
-    assert fingerprint('X = Add()([X, X_shortcut])') in lines
+    assert fingerprint("X = Add()([X, X_shortcut])") in lines
 
 
 # --------------------------------------------------------- the course's notebooks, points
@@ -159,14 +178,14 @@ def test_points_come_from_the_instructors_notebook(tmp_path):
     nb = nbformat.read(g.SOLVED_02, as_version=4)
     g.check_cell(nb).metadata["points"] = 3
     nbformat.write(nb, tmp_path / g.SOLVED_02.name)
-    assert grading.read_course_notebook(g.SOLVED_02.name, tmp_path).points == \
-        {"identity_block": 3}
+    assert grading.read_course_notebook(g.SOLVED_02.name, tmp_path).points == {"identity_block": 3}
     cell = next(c for c in nb.cells if c.source.startswith(g.HEADER))
     cell.metadata["points"] = 2.5
     del g.check_cell(nb).metadata["points"]
     nbformat.write(nb, tmp_path / g.SOLVED_02.name)
-    assert grading.read_course_notebook(g.SOLVED_02.name, tmp_path).points == \
-        {"identity_block": 2.5}
+    assert grading.read_course_notebook(g.SOLVED_02.name, tmp_path).points == {
+        "identity_block": 2.5
+    }
 
 
 def test_set_up_and_check_cells_come_from_the_instructors_notebook():
@@ -177,13 +196,16 @@ def test_set_up_and_check_cells_come_from_the_instructors_notebook():
     assert "setup_notebook(seed=0)" in course.cells[0]["source"]
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "is empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00", "not text"),
-    (b"{ not json", "not valid JSON"),
-    (b"[1, 2, 3]", "is not a Jupyter notebook"),
-    (json.dumps({"cells": "many"}).encode(), "is not a Jupyter notebook"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not text"),
+        (b"{ not json", "not valid JSON"),
+        (b"[1, 2, 3]", "is not a Jupyter notebook"),
+        (json.dumps({"cells": "many"}).encode(), "is not a Jupyter notebook"),
+    ],
+)
 def test_an_unreadable_submission_gets_its_reason(tmp_path, content, reason):
     path = tmp_path / "02_identity_block.ipynb"
     path.write_bytes(content)
@@ -210,8 +232,9 @@ SHELL = textwrap.dedent('''
 
 
 def test_a_failing_check_shows_the_message_alone():
-    result = subprocess.run([sys.executable, "-c", SHELL], capture_output=True, text=True,
-                            timeout=300, cwd=g.REPO_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", SHELL], capture_output=True, text=True, timeout=300, cwd=g.REPO_ROOT
+    )
     shown = [line for line in result.stdout.splitlines() if line.strip()]
     assert len(shown) == 1, result.stdout
     assert shown[0].startswith("AssertionError: Exercise identity_block")
@@ -223,8 +246,11 @@ def test_an_exercise_as_given_is_known_unwritten_without_running(path):
     course = grading.read_course_notebook(path.name)
     learners = nbformat.read(g.REPO_ROOT / "notebooks" / path.name, as_version=4)
     for exercise in course.exercises:
-        given = next(c.source for c in learners.cells
-                     if c.source.startswith(f"# GRADED FUNCTION: {exercise}"))
+        given = next(
+            c.source
+            for c in learners.cells
+            if c.source.startswith(f"# GRADED FUNCTION: {exercise}")
+        )
         reference = course.references[exercise]
         assert source_checks.as_given(given, reference)
         assert source_checks.as_given(given + "\n# a comment of my own\n", reference)
@@ -250,29 +276,38 @@ NEUTRALISED = textwrap.dedent("""
 def test_the_exercises_reference_refuses_to_run_in_the_kernel():
     """Notebook 04's set-up imports resnets_model for its blocks; its ResNet50 then refuses
     to run however it is reached."""
-    result = subprocess.run([sys.executable, "-c", NEUTRALISED], capture_output=True,
-                            text=True, timeout=300, cwd=g.REPO_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", NEUTRALISED],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=g.REPO_ROOT,
+    )
     assert result.stdout.splitlines() == [
         "refused: grading does not accept a solution that calls the course's reference "
-        "ResNet50; write the function yourself"] * 2 + ["identity_block still there"], \
-        result.stdout + result.stderr
+        "ResNet50; write the function yourself"
+    ] * 2 + ["identity_block still there"], result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("source, defined", [
-    ("def identity_block(X, f, filters, stage, block):\n    return X", True),
-    ("class identity_block:\n    pass", True),
-    ("identity_block = make_block()", True),
-    ("def identity(X, f, filters, stage, block):\n    return X", False),
-    ("if True:\n    def identity_block(X): return X", False),
-])
+@pytest.mark.parametrize(
+    "source, defined",
+    [
+        ("def identity_block(X, f, filters, stage, block):\n    return X", True),
+        ("class identity_block:\n    pass", True),
+        ("identity_block = make_block()", True),
+        ("def identity(X, f, filters, stage, block):\n    return X", False),
+        ("if True:\n    def identity_block(X): return X", False),
+    ],
+)
 def test_a_cell_must_define_its_exercise(source, defined):
     assert source_checks.defines(source, "identity_block") is defined
 
 
 def test_a_linked_submission_is_not_followed(tmp_path):
     (tmp_path / "02_identity_block.ipynb").symlink_to(g.SOLVED_02)
-    [result] = grading.grade_notebook(tmp_path / "02_identity_block.ipynb",
-                                      grading.read_course_notebook(g.SOLVED_02.name))
+    [result] = grading.grade_notebook(
+        tmp_path / "02_identity_block.ipynb", grading.read_course_notebook(g.SOLVED_02.name)
+    )
     assert not result.passed
     assert "02_identity_block.ipynb is a link, not a file" in result.message
 

@@ -19,9 +19,19 @@ def _kernel_layers(model):
     return [layer for layer in model.layers if hasattr(layer, "kernel")]
 
 
-def make_norms(norm="l2", variables="kernel", loss="mean", pass_training=True,
-               order=None, skip_dense=False, include_bn=False, output="dict",
-               as_tensor=False, keys="name", apply_update=False):
+def make_norms(
+    norm="l2",
+    variables="kernel",
+    loss="mean",
+    pass_training=True,
+    order=None,
+    skip_dense=False,
+    include_bn=False,
+    output="dict",
+    as_tensor=False,
+    keys="name",
+    apply_update=False,
+):
     """The reference, with one change given by the keyword arguments."""
 
     def mistaken(model, X, Y, training=True):
@@ -38,8 +48,10 @@ def make_norms(norm="l2", variables="kernel", loss="mean", pass_training=True,
         if variables == "kernel+bias":
             grads = tape.gradient(value, kernels + [layer.bias for layer in layers])
             n = len(layers)
-            norms = [tf.sqrt(tf.reduce_sum(grads[i] ** 2) + tf.reduce_sum(grads[n + i] ** 2))
-                     for i in range(n)]
+            norms = [
+                tf.sqrt(tf.reduce_sum(grads[i] ** 2) + tf.reduce_sum(grads[n + i] ** 2))
+                for i in range(n)
+            ]
         elif variables == "weights":
             norms = [tf.norm(k) for k in kernels]
         else:
@@ -48,7 +60,7 @@ def make_norms(norm="l2", variables="kernel", loss="mean", pass_training=True,
             for layer in layers:
                 layer.kernel.assign(layer.kernel * 0.9)
         if norm == "squared":
-            norms = [n ** 2 for n in norms]
+            norms = [n**2 for n in norms]
         values = [n if as_tensor else float(n) for n in norms]
         names = [layer.name for layer in layers]
         if order == "reversed-values":
@@ -90,8 +102,7 @@ MISTAKES = [
 ]
 
 
-@pytest.mark.parametrize("mistaken, message", MISTAKES,
-                         ids=[m for _, m in MISTAKES])
+@pytest.mark.parametrize("mistaken, message", MISTAKES, ids=[m for _, m in MISTAKES])
 def test_mistake_is_named(mistaken, message):
     with pytest.raises(AssertionError, match=message) as info:
         check_layer_gradient_norms(mistaken)
@@ -102,8 +113,9 @@ def test_not_written_yet():
     def layer_gradient_norms(model, X, Y, training=True):
         raise NotImplementedError()
 
-    with pytest.raises(AssertionError,
-                       match=re.escape("Exercise layer_gradient_norms is not written yet")):
+    with pytest.raises(
+        AssertionError, match=re.escape("Exercise layer_gradient_norms is not written yet")
+    ):
         check_layer_gradient_norms(layer_gradient_norms)
 
 

@@ -20,7 +20,10 @@ LEARNERS = sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 sys.path.insert(0, str(REPO_ROOT / "tools"))
 from make_learner_notebooks import (  # noqa: E402
-    learner_notebook, strip_solutions, strip_test_markers)
+    learner_notebook,
+    strip_solutions,
+    strip_test_markers,
+)
 
 
 def run_tool(*args):
@@ -59,7 +62,9 @@ def test_learners_notebooks_hold_no_solution_and_lock_the_check_cells():
         assert any("raise NotImplementedError()" in c.source for c in code), path.name
         checks = [c for c in code if "check" in c.metadata.get("tags", [])]
         assert checks, f"{path.name} has no cell tagged 'check'"
-        assert all(c.metadata["editable"] is False and c.metadata["deletable"] is False for c in checks)
+        assert all(
+            c.metadata["editable"] is False and c.metadata["deletable"] is False for c in checks
+        )
         for cell in code:
             assert cell.outputs == [] and cell.execution_count is None
 
@@ -141,25 +146,34 @@ def first_exercise(nb):
 def test_learners_notebook_as_it_is_fails_at_its_first_exercise(path):
     nb = nbformat.read(path, as_version=4)
     check_index, exercise = first_exercise(nb)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     with pytest.raises(CellExecutionError) as failure:
         client.execute()
-    executed = [i for i, c in enumerate(nb.cells)
-                if c.cell_type == "code" and c.get("execution_count") is not None]
+    executed = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and c.get("execution_count") is not None
+    ]
     assert executed[-1] == check_index, (
-        f"{path.name} first failed at cell {executed[-1]}, not at the check cell {check_index}")
+        f"{path.name} first failed at cell {executed[-1]}, not at the check cell {check_index}"
+    )
     message = str(failure.value)
     assert "AssertionError" in message and f"Exercise {exercise} is not written yet" in message
 
 
 def test_learners_code_cells_store_no_outputs_not_even_kept_ones():
     nb = nbformat.v4.new_notebook()
-    kept = nbformat.v4.new_code_cell("print(ok)", execution_count=3,
-                                     outputs=[nbformat.v4.new_output("stream", text="True\n")])
+    kept = nbformat.v4.new_code_cell(
+        "print(ok)", execution_count=3, outputs=[nbformat.v4.new_output("stream", text="True\n")]
+    )
     kept.metadata["tags"] = ["keep-output"]
-    cleared = nbformat.v4.new_code_cell("print('mine')", execution_count=4,
-                                        outputs=[nbformat.v4.new_output("stream", text="mine\n")])
+    cleared = nbformat.v4.new_code_cell(
+        "print('mine')",
+        execution_count=4,
+        outputs=[nbformat.v4.new_output("stream", text="mine\n")],
+    )
     nb.cells = [kept, cleared]
     learner = learner_notebook(nb)
     assert len(learner.cells) == 2, "a kept cell without a figure gets no Expected figure cell"
@@ -171,8 +185,9 @@ def test_learners_code_cells_store_no_outputs_not_even_kept_ones():
 def test_a_kept_figure_moves_below_the_cell_so_it_stays_beside_the_learners_own():
     nb = nbformat.v4.new_notebook()
     png = "iVBORw0KGgo="  # any base64 PNG payload
-    figure = nbformat.v4.new_output("display_data", data={"image/png": png,
-                                                           "text/plain": "<Figure>"})
+    figure = nbformat.v4.new_output(
+        "display_data", data={"image/png": png, "text/plain": "<Figure>"}
+    )
     text = nbformat.v4.new_output("stream", text="final loss 0.61\n")
     plot = nbformat.v4.new_code_cell("plot()", execution_count=7, outputs=[text, figure])
     plot.metadata["tags"] = ["keep-output"]
@@ -185,25 +200,32 @@ def test_a_kept_figure_moves_below_the_cell_so_it_stays_beside_the_learners_own(
     expected = learner.cells[1]
     assert "expected-figure" in expected.metadata["tags"]
     assert expected.source.startswith("**Expected figure**")
-    (name, attachment), = expected.attachments.items()
+    ((name, attachment),) = expected.attachments.items()
     assert attachment == {"image/png": png} and f"(attachment:{name})" in expected.source
     nbformat.validate(learner)
 
 
 def test_strip_test_markers_removes_the_marker_and_its_reason_only():
-    source = ("# NBVAL_IGNORE_OUTPUT\n# The last decimal can differ.\nx = 1  # a comment\n"
-              "# a learner's comment\n  # NBVAL_SKIP\n  y = 2\n")
+    source = (
+        "# NBVAL_IGNORE_OUTPUT\n# The last decimal can differ.\nx = 1  # a comment\n"
+        "# a learner's comment\n  # NBVAL_SKIP\n  y = 2\n"
+    )
     assert strip_test_markers(source) == "x = 1  # a comment\n# a learner's comment\n  y = 2"
     assert strip_test_markers("print(1)\n# not a marker: NBVAL\n") == (
-        "print(1)\n# not a marker: NBVAL")
+        "print(1)\n# not a marker: NBVAL"
+    )
 
 
 @pytest.mark.parametrize("path", LEARNERS, ids=[p.stem for p in LEARNERS])
 def test_learners_notebook_shows_no_test_markers(path):
     # The markers are for the test suite; the instructors' notebooks keep them for nbval.
     nb = nbformat.read(path, as_version=4)
-    shown = [(index, line) for index, cell in enumerate(nb.cells)
-             for line in cell.source.splitlines() if re.search(r"nbval", line, re.IGNORECASE)]
+    shown = [
+        (index, line)
+        for index, cell in enumerate(nb.cells)
+        for line in cell.source.splitlines()
+        if re.search(r"nbval", line, re.IGNORECASE)
+    ]
     assert not shown, f"{path.name} shows test markers to learners: {shown}"
     solution = nbformat.read(path.parent / "solutions" / path.name, as_version=4)
     for cell in solution.cells:
@@ -211,14 +233,19 @@ def test_learners_notebook_shows_no_test_markers(path):
             reason = cell.source.splitlines()[1]
             if reason.startswith("#"):
                 assert not any(reason in c.source for c in nb.cells), (
-                    f"{path.name}: the marker's reason line {reason!r} is still shown")
+                    f"{path.name}: the marker's reason line {reason!r} is still shown"
+                )
 
 
 def test_instructors_notebooks_keep_their_markers_for_nbval():
     # Stripping happens in the learners' copies only: nbval still ignores what varies.
-    marked = {path.name: sum("# NBVAL_IGNORE_OUTPUT" in cell.source.splitlines()
-                             for cell in nbformat.read(path, as_version=4).cells)
-              for path in SOLUTIONS}
+    marked = {
+        path.name: sum(
+            "# NBVAL_IGNORE_OUTPUT" in cell.source.splitlines()
+            for cell in nbformat.read(path, as_version=4).cells
+        )
+        for path in SOLUTIONS
+    }
     assert marked.get("01_vanishing_gradients.ipynb", 0) >= 4, marked
 
 
@@ -228,11 +255,13 @@ def test_learners_notebook_stores_no_outputs_only_expected_figures(path):
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, (
-                f"{path.name}, cell {index} stores outputs: it looks already run")
+                f"{path.name}, cell {index} stores outputs: it looks already run"
+            )
         elif "expected-figure" in cell.metadata.get("tags", []):
             previous = nb.cells[index - 1]
             assert previous.cell_type == "code" and "keep-output" in previous.metadata.get(
-                "tags", []), f"{path.name}, cell {index}: an expected figure below no kept cell"
+                "tags", []
+            ), f"{path.name}, cell {index}: an expected figure below no kept cell"
 
 
 def test_every_learners_notebook_asks_for_the_course_kernel():

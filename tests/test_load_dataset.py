@@ -113,7 +113,9 @@ def test_labels_outside_the_classes(tmp_path, label):
     labels = np.zeros(6, dtype=np.int64)
     labels[3] = label
     write_signs(tmp_path, **{"test/test_set_y": labels})
-    with pytest.raises(DatasetError, match=rf"labels outside 0\.\.5 at 1 image\(s\), e\.g\. \[{label}\]"):
+    with pytest.raises(
+        DatasetError, match=rf"labels outside 0\.\.5 at 1 image\(s\), e\.g\. \[{label}\]"
+    ):
         load_dataset(tmp_path)
 
 

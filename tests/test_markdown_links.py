@@ -15,11 +15,15 @@ EXTERNAL = ("http://", "https://", "mailto:", "ftp://")
 
 def tracked_markdown():
     try:
-        listed = subprocess.run(["git", "ls-files", "*.md"], cwd=REPO_ROOT, capture_output=True,
-                                text=True, check=True).stdout.split()
+        listed = subprocess.run(
+            ["git", "ls-files", "*.md"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
     except (OSError, subprocess.CalledProcessError):  # not a git checkout
-        listed = [p.relative_to(REPO_ROOT).as_posix() for p in REPO_ROOT.rglob("*.md")
-                  if ".venv" not in p.parts]
+        listed = [
+            p.relative_to(REPO_ROOT).as_posix()
+            for p in REPO_ROOT.rglob("*.md")
+            if ".venv" not in p.parts
+        ]
     return [name for name in sorted(listed) if (REPO_ROOT / name).exists()]
 
 
@@ -32,7 +36,9 @@ def without_code(text):
 def anchors(path):
     """GitHub's anchors for the headings of ``path``."""
     names = set()
-    for heading in re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", without_code(path.read_text(encoding="utf-8")), re.M):
+    for heading in re.findall(
+        r"^#{1,6}\s+(.+?)\s*#*\s*$", without_code(path.read_text(encoding="utf-8")), re.M
+    ):
         heading = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading).strip().lower()
         names.add(re.sub(r"\s", "-", re.sub(r"[^\w\- ]", "", heading)))
     return names
@@ -70,9 +76,11 @@ def test_every_relative_link_resolves(name):
 
 def test_the_checker_sees_a_broken_link(tmp_path):
     page = tmp_path / "page.md"
-    page.write_text("# Title\n\n[ok](page.md#title) [file](missing.md) [part](page.md#nothing)\n"
-                    "`[not a link](nowhere.md)`\n\n```\n[nor this](nowhere.md)\n```\n"
-                    "[web](https://example.org/x)\n")
+    page.write_text(
+        "# Title\n\n[ok](page.md#title) [file](missing.md) [part](page.md#nothing)\n"
+        "`[not a link](nowhere.md)`\n\n```\n[nor this](nowhere.md)\n```\n"
+        "[web](https://example.org/x)\n"
+    )
     assert broken_links(page) == ["missing.md (no such file)", "page.md#nothing (no such heading)"]
 
 

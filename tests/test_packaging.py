@@ -35,15 +35,19 @@ def installed_top_level():
     """The top-level modules and packages pyproject.toml installs."""
     setuptools = PYPROJECT["tool"]["setuptools"]
     include = setuptools["packages"]["find"]["include"]
-    packages = {path.parent.name for path in REPO_ROOT.glob("*/__init__.py")
-                if any(fnmatch.fnmatchcase(path.parent.name, pattern) for pattern in include)}
+    packages = {
+        path.parent.name
+        for path in REPO_ROOT.glob("*/__init__.py")
+        if any(fnmatch.fnmatchcase(path.parent.name, pattern) for pattern in include)
+    }
     return set(setuptools["py-modules"]) | packages
 
 
 def local_top_level():
     """The repository's own importable names: modules and packages at its root."""
-    return ({path.stem for path in REPO_ROOT.glob("*.py")}
-            | {path.parent.name for path in REPO_ROOT.glob("*/__init__.py")})
+    return {path.stem for path in REPO_ROOT.glob("*.py")} | {
+        path.parent.name for path in REPO_ROOT.glob("*/__init__.py")
+    }
 
 
 def imports_of(source):
@@ -59,7 +63,9 @@ def imports_of(source):
 def top_names(statements):
     names = set()
     for node in statements:
-        modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module]
+        modules = (
+            [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module]
+        )
         names |= {module.split(".")[0] for module in modules}
     return names
 
@@ -112,11 +118,15 @@ def test_the_notebooks_are_found():
 
 
 def test_every_module_the_notebooks_need_is_installed():
-    missing = {name: where for name, where in needed_local_modules().items()
-               if name not in installed_top_level()}
+    missing = {
+        name: where
+        for name, where in needed_local_modules().items()
+        if name not in installed_top_level()
+    }
     assert not missing, (
         f"pyproject.toml does not install {sorted(missing)} (imported by {missing}): add "
-        "them to [tool.setuptools] py-modules, or to packages.find's include for a package")
+        "them to [tool.setuptools] py-modules, or to packages.find's include for a package"
+    )
 
 
 def pinned_requirements():
@@ -127,7 +137,9 @@ def pinned_requirements():
 def test_the_package_depends_on_the_pinned_packages():
     """A plain `pip install -e .` in an empty environment installs them too."""
     assert "dependencies" in PYPROJECT["project"]["dynamic"]
-    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["dependencies"] == {
+        "file": ["requirements.txt"]
+    }
     assert "tensorflow==2.21.0" in pinned_requirements()
 
 
@@ -150,23 +162,40 @@ def fresh_venv_seeing_the_course_packages(folder):
     own compat-mode install among them, do not apply there."""
     venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(folder)
     python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     Path(site, "_course_pinned_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python, Path(site)
 
 
 def clean_env():
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    env.update(KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3", PIP_NO_INDEX="1",
-               PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
+    env.update(
+        KERAS_BACKEND="tensorflow",
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PIP_NO_INDEX="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
     return env
 
 
 def pip(python, *args, cwd):
-    result = subprocess.run([str(python), "-m", "pip", *args], capture_output=True, text=True,
-                            cwd=cwd, env=clean_env(), timeout=300)
+    result = subprocess.run(
+        [str(python), "-m", "pip", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=clean_env(),
+        timeout=300,
+    )
     assert result.returncode == 0, f"pip {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr
 
@@ -184,14 +213,25 @@ def test_the_conda_routes_pip_step_makes_every_notebook_import_work(tmp_path, ha
     notebooks/ (--no-build-isolation: setuptools is already there, and nothing is downloaded)."""
     python, site = fresh_venv_seeing_the_course_packages(tmp_path / "env")
     pip(python, "install", "--no-deps", "--no-build-isolation", "-e", str(REPO_ROOT), cwd=tmp_path)
-    code = "\n".join(notebook_import_statements() + [
-        "import sys",
-        "for name in %r:" % sorted(needed_local_modules()),
-        "    print(name, sys.modules[name].__file__)",
-    ])
-    result = subprocess.run([str(python), "-c", code], cwd=REPO_ROOT / "notebooks",
-                            capture_output=True, text=True, env=clean_env(), timeout=300)
-    assert result.returncode == 0, f"a notebook's imports fail after `pip install -e .`:\n{result.stderr[-3000:]}"
+    code = "\n".join(
+        notebook_import_statements()
+        + [
+            "import sys",
+            "for name in %r:" % sorted(needed_local_modules()),
+            "    print(name, sys.modules[name].__file__)",
+        ]
+    )
+    result = subprocess.run(
+        [str(python), "-c", code],
+        cwd=REPO_ROOT / "notebooks",
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=300,
+    )
+    assert result.returncode == 0, (
+        f"a notebook's imports fail after `pip install -e .`:\n{result.stderr[-3000:]}"
+    )
     for line in result.stdout.splitlines():
         name, file = line.split(" ", 1)
         assert Path(file).resolve().is_relative_to(REPO_ROOT), line  # the editable copy
@@ -207,27 +247,50 @@ def test_a_wheel_holds_every_module_and_builds_without_deprecations(tmp_path, ha
         if (REPO_ROOT / f"{name}.py").exists():
             shutil.copy(REPO_ROOT / f"{name}.py", source)
         else:
-            shutil.copytree(REPO_ROOT / name, source / name,
-                            ignore=shutil.ignore_patterns("__pycache__"))
-    log = pip(sys.executable, "wheel", "-v", "--no-deps", "--no-build-isolation",
-              "-w", str(tmp_path / "wheels"), str(source), cwd=tmp_path)
+            shutil.copytree(
+                REPO_ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+    log = pip(
+        sys.executable,
+        "wheel",
+        "-v",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        str(tmp_path / "wheels"),
+        str(source),
+        cwd=tmp_path,
+    )
     assert "Deprecat" not in log, "building the package warns:\n" + "\n".join(
-        line for line in log.splitlines() if "eprecat" in line)
+        line for line in log.splitlines() if "eprecat" in line
+    )
     wheel = next((tmp_path / "wheels").glob("*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         metadata = archive.read(next(n for n in archive.namelist() if n.endswith("/METADATA")))
     requires = re.findall(r"^Requires-Dist: (\S+)$", metadata.decode(), re.M)
-    assert requires == pinned_requirements(), "the package's dependencies are not requirements.txt's pins"
+    assert requires == pinned_requirements(), (
+        "the package's dependencies are not requirements.txt's pins"
+    )
     python, site = fresh_venv_seeing_the_course_packages(tmp_path / "env")
     # Without --no-deps: the pins are there already, so nothing is downloaded (PIP_NO_INDEX).
     pip(python, "install", str(wheel), cwd=tmp_path)
-    code = ("import importlib.util\n"
-            "for name in %r:\n"
-            "    spec = importlib.util.find_spec(name)\n"
-            "    print(name, spec.origin if spec else 'nowhere')\n" % sorted(needed_local_modules()))
-    result = subprocess.run([str(python), "-c", code], cwd=REPO_ROOT / "notebooks",
-                            capture_output=True, text=True, env=clean_env(), timeout=120)
+    code = (
+        "import importlib.util\n"
+        "for name in %r:\n"
+        "    spec = importlib.util.find_spec(name)\n"
+        "    print(name, spec.origin if spec else 'nowhere')\n" % sorted(needed_local_modules())
+    )
+    result = subprocess.run(
+        [str(python), "-c", code],
+        cwd=REPO_ROOT / "notebooks",
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     for line in result.stdout.splitlines():
         name, origin = line.split(" ", 1)
-        assert Path(origin).resolve().is_relative_to(site.resolve()), f"{name} is not in the wheel: {origin}"
+        assert Path(origin).resolve().is_relative_to(site.resolve()), (
+            f"{name} is not in the wheel: {origin}"
+        )

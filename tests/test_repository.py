@@ -11,13 +11,26 @@ from pathlib import Path
 
 from resnets_utils import REPO_ROOT
 
-NOTEBOOKS = sorted(p.name for p in (REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(
+    p.name for p in (REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")
+)
 
 
 def test_layout():
-    for path in ["README.md", "LICENSE", "Makefile", "environment.yml", "requirements.txt",
-                 "resnets_utils.py", "resnets_model.py", "resnets_graders", "datasets/README.md",
-                 "images/README.md", "notebooks/solutions", ".ci/run"]:
+    for path in [
+        "README.md",
+        "LICENSE",
+        "Makefile",
+        "environment.yml",
+        "requirements.txt",
+        "resnets_utils.py",
+        "resnets_model.py",
+        "resnets_graders",
+        "datasets/README.md",
+        "images/README.md",
+        "notebooks/solutions",
+        ".ci/run",
+    ]:
         assert (REPO_ROOT / path).exists(), f"{path} is missing"
 
 
@@ -35,16 +48,32 @@ def test_readme_names_every_notebook_and_the_two_commands():
 
 
 def test_ci_runs_exactly_make_test():
-    lines = [line for line in (REPO_ROOT / ".ci/run").read_text().splitlines()
-             if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        line
+        for line in (REPO_ROOT / ".ci/run").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     assert lines[-1].strip() == "make test"
 
 
 def test_make_test_collects_every_instructors_notebook_without_edits():
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "notebooks/solutions",
-         "--nbval", "--nbval-current-env", "-p", "no:cacheprovider"],
-        cwd=REPO_ROOT, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "notebooks/solutions",
+            "--nbval",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+    )
     for name in NOTEBOOKS:
         assert f"notebooks/solutions/{name}::" in result.stdout, result.stdout[-2000:]
 
@@ -63,13 +92,24 @@ def test_jupyterlab_serves_the_notebooks(tmp_path):
     port, token = free_port(), "resnets-test"
     env = {**course.course_environment(), "JUPYTER_RUNTIME_DIR": str(tmp_path)}
     server = subprocess.Popen(
-        course.lab_command(extra=["--no-browser", f"--port={port}", "--ip=127.0.0.1",
-                                  f"--IdentityProvider.token={token}"]),
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        course.lab_command(
+            extra=[
+                "--no-browser",
+                f"--port={port}",
+                "--ip=127.0.0.1",
+                f"--IdentityProvider.token={token}",
+            ]
+        ),
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def get(path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}?token={token}",
-                                    timeout=10) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}{path}?token={token}", timeout=10
+        ) as r:
             return r.status, r.read()
 
     try:
@@ -88,7 +128,8 @@ def test_jupyterlab_serves_the_notebooks(tmp_path):
         kernelspecs = json.loads(get("/api/kernelspecs")[1])
         assert kernelspecs["default"] == "resnets"
         assert kernelspecs["kernelspecs"]["resnets"]["spec"]["display_name"] == (
-            "Residual Networks (TF 2.21)")
+            "Residual Networks (TF 2.21)"
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -110,9 +151,13 @@ def misspelled_nbval_markers(notebook_path):
     from nbval.plugin import comment_markers
 
     cells = json.loads(Path(notebook_path).read_text(encoding="utf-8"))["cells"]
-    return [(index, line) for index, cell in enumerate(cells) if cell["cell_type"] == "code"
-            for line in nbval_marker_lines("".join(cell["source"]))
-            if not (line.startswith("#") and line.lstrip("#").strip() in comment_markers)]
+    return [
+        (index, line)
+        for index, cell in enumerate(cells)
+        if cell["cell_type"] == "code"
+        for line in nbval_marker_lines("".join(cell["source"]))
+        if not (line.startswith("#") and line.lstrip("#").strip() in comment_markers)
+    ]
 
 
 def test_every_nbval_marker_is_one_nbval_honours(tmp_path):
@@ -121,14 +166,27 @@ def test_every_nbval_marker_is_one_nbval_honours(tmp_path):
     for path in notebooks:
         assert misspelled_nbval_markers(path) == [], (
             f"{path.relative_to(REPO_ROOT)}: nbval ignores these comments; put the marker "
-            "alone on its line and the reason on the next one")
+            "alone on its line and the reason on the next one"
+        )
     wrong = tmp_path / "wrong.ipynb"
-    wrong.write_text(json.dumps({"cells": [
-        {"cell_type": "code", "source": ["# NBVAL_IGNORE_OUTPUT (why)\n", "print(1)"]},
-        {"cell_type": "code", "source": ["# NBVAL_IGNORE_OUTPUT\n", "# why\n", "print(2)"]},
-        {"cell_type": "code", "source": ["print(3)  # NBVAL_SKIP\n"]},
-        {"cell_type": "code", "source": ["# nbval_skip\n", "print(4)"]},
-        {"cell_type": "markdown", "source": ["# NBVAL_SKIP (markdown is not run)"]}]}))
-    assert misspelled_nbval_markers(wrong) == [(0, "# NBVAL_IGNORE_OUTPUT (why)"),
-                                               (2, "print(3)  # NBVAL_SKIP"),
-                                               (3, "# nbval_skip")]
+    wrong.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "code", "source": ["# NBVAL_IGNORE_OUTPUT (why)\n", "print(1)"]},
+                    {
+                        "cell_type": "code",
+                        "source": ["# NBVAL_IGNORE_OUTPUT\n", "# why\n", "print(2)"],
+                    },
+                    {"cell_type": "code", "source": ["print(3)  # NBVAL_SKIP\n"]},
+                    {"cell_type": "code", "source": ["# nbval_skip\n", "print(4)"]},
+                    {"cell_type": "markdown", "source": ["# NBVAL_SKIP (markdown is not run)"]},
+                ]
+            }
+        )
+    )
+    assert misspelled_nbval_markers(wrong) == [
+        (0, "# NBVAL_IGNORE_OUTPUT (why)"),
+        (2, "print(3)  # NBVAL_SKIP"),
+        (3, "# nbval_skip"),
+    ]

@@ -25,10 +25,19 @@ BLOCK_TENSORFLOW = (
 
 
 def run_python(code, cwd=REPO_ROOT, **env):
-    base = {key: value for key, value in os.environ.items()
-            if key not in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL")}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=cwd, env={**base, **env}, timeout=300)
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL")
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**base, **env},
+        timeout=300,
+    )
 
 
 def test_paths_import_without_tensorflow_and_nothing_is_set():
@@ -50,14 +59,16 @@ def test_paths_import_without_tensorflow_and_nothing_is_set():
 
 
 def test_another_tensorflow_version_does_not_stop_the_import():
-    code = ("import importlib.metadata as m\n"
-            "m.version = lambda name: '2.15.1'\n"
-            "import resnets_utils\n"
-            "print(resnets_utils.REPO_ROOT)\n"
-            "try:\n"
-            "    resnets_utils.setup_notebook()\n"
-            "except resnets_utils.CourseEnvironmentError as error:\n"
-            "    print(error)\n")
+    code = (
+        "import importlib.metadata as m\n"
+        "m.version = lambda name: '2.15.1'\n"
+        "import resnets_utils\n"
+        "print(resnets_utils.REPO_ROOT)\n"
+        "try:\n"
+        "    resnets_utils.setup_notebook()\n"
+        "except resnets_utils.CourseEnvironmentError as error:\n"
+        "    print(error)\n"
+    )
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == str(REPO_ROOT)
@@ -65,11 +76,17 @@ def test_another_tensorflow_version_does_not_stop_the_import():
     assert "Residual Networks (TF 2.21)" in result.stdout
 
 
-@pytest.mark.parametrize("installed, expected", [
-    (None, "TensorFlow is not installed in this kernel's Python"),
-    ("2.20.0", "This kernel has TensorFlow 2.20.0; the course is written and tested for "
-               "TensorFlow 2.21"),
-])
+@pytest.mark.parametrize(
+    "installed, expected",
+    [
+        (None, "TensorFlow is not installed in this kernel's Python"),
+        (
+            "2.20.0",
+            "This kernel has TensorFlow 2.20.0; the course is written and tested for "
+            "TensorFlow 2.21",
+        ),
+    ],
+)
 def test_setup_notebook_says_what_is_wrong_with_tensorflow(monkeypatch, installed, expected):
     def version(name):
         if installed is None:
@@ -118,10 +135,12 @@ def test_each_setup_cell_says_it_is_not_the_courses_kernel(cell):
 
 
 def test_tensorflow_is_quiet_from_its_first_import_in_a_notebook():
-    code = ("import os, resnets_utils\n"
-            "assert 'TF_CPP_MIN_LOG_LEVEL' not in os.environ\n"
-            "import keras\n"
-            "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], os.environ['KERAS_BACKEND'])\n")
+    code = (
+        "import os, resnets_utils\n"
+        "assert 'TF_CPP_MIN_LOG_LEVEL' not in os.environ\n"
+        "import keras\n"
+        "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], os.environ['KERAS_BACKEND'])\n"
+    )
     result = run_python(code, cwd=REPO_ROOT / "notebooks")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["3", "tensorflow"]
@@ -129,18 +148,20 @@ def test_tensorflow_is_quiet_from_its_first_import_in_a_notebook():
 
 def test_the_check_leaves_the_import_machinery_as_it_was():
     """The hook runs once, leaves sys.meta_path, and no other finder misses an import."""
-    code = ("import sys\n"
-            "class Spy:\n"
-            "    seen = []\n"
-            "    def find_spec(self, name, path=None, target=None):\n"
-            "        self.seen.append(name)\n"
-            "sys.meta_path.insert(0, Spy())\n"
-            "import resnets_utils\n"
-            "assert type(sys.meta_path[0]).__name__ == '_CheckBeforeTensorFlow'\n"
-            "import keras\n"
-            "assert not any(type(f).__name__ == '_CheckBeforeTensorFlow' for f in sys.meta_path)\n"
-            "assert 'keras' in Spy.seen, Spy.seen\n"
-            "print('ok')\n")
+    code = (
+        "import sys\n"
+        "class Spy:\n"
+        "    seen = []\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        self.seen.append(name)\n"
+        "sys.meta_path.insert(0, Spy())\n"
+        "import resnets_utils\n"
+        "assert type(sys.meta_path[0]).__name__ == '_CheckBeforeTensorFlow'\n"
+        "import keras\n"
+        "assert not any(type(f).__name__ == '_CheckBeforeTensorFlow' for f in sys.meta_path)\n"
+        "assert 'keras' in Spy.seen, Spy.seen\n"
+        "print('ok')\n"
+    )
     result = run_python(code, cwd=REPO_ROOT / "notebooks")
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout == "ok\n"

@@ -27,10 +27,14 @@ def data():
         with h5py.File(DATASETS / f"{split}_signs.h5", "r") as f:
             out[split] = {
                 "keys": sorted(f.keys()),
-                "x": f[f"{split}_set_x"][:], "y": f[f"{split}_set_y"][:],
+                "x": f[f"{split}_set_x"][:],
+                "y": f[f"{split}_set_y"][:],
                 "classes": f["list_classes"][:],
-                "dtypes": (f[f"{split}_set_x"].dtype, f[f"{split}_set_y"].dtype,
-                           f["list_classes"].dtype),
+                "dtypes": (
+                    f[f"{split}_set_x"].dtype,
+                    f[f"{split}_set_y"].dtype,
+                    f["list_classes"].dtype,
+                ),
             }
     return out
 
@@ -89,8 +93,13 @@ def test_a_rebuild_is_byte_identical_and_matches_the_committed_files(tmp_path, d
 
 
 def test_person_grouping_follows_the_file_numbers():
-    photos = [("0/IMG_100.JPG", 0, 100), ("1/IMG_101.JPG", 1, 101), ("2/IMG_103.JPG", 2, 103),
-              ("0/IMG_110.JPG", 0, 110), ("1/IMG_111.JPG", 1, 111)]
+    photos = [
+        ("0/IMG_100.JPG", 0, 100),
+        ("1/IMG_101.JPG", 1, 101),
+        ("2/IMG_103.JPG", 2, 103),
+        ("0/IMG_110.JPG", 0, 110),
+        ("1/IMG_111.JPG", 1, 111),
+    ]
     # 100-0, 101-1 and 103-2 = 100, 100, 101: one person; 110 and 110: the next one.
     assert build_datasets.person_ids(photos) == [0, 0, 0, 1, 1]
 
@@ -105,8 +114,13 @@ def test_the_licence_and_attribution_ship_with_the_photos():
     licence = (PHOTOS / "LICENSE").read_text()
     assert "Apache License" in licence and "Version 2.0" in licence
     notice = (PHOTOS / "NOTICE").read_text()
-    for fact in ("Ayrancı Anadolu High School", "arXiv:2011.08927", "6 to 9",
-                 "64x64", "4b09433ef9d5c60602e8805bb54b8aa2428527f8"):
+    for fact in (
+        "Ayrancı Anadolu High School",
+        "arXiv:2011.08927",
+        "6 to 9",
+        "64x64",
+        "4b09433ef9d5c60602e8805bb54b8aa2428527f8",
+    ):
         assert fact in notice, fact
     for doc in ("README.md", "datasets/README.md"):
         text = (REPO_ROOT / doc).read_text()

@@ -17,9 +17,11 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
-REFERENCE_MODULES = (REPO_ROOT / "resnets_model.py",
-                     REPO_ROOT / "resnets_graders" / "gradients.py",
-                     REPO_ROOT / "resnets_graders" / "lesion.py")
+REFERENCE_MODULES = (
+    REPO_ROOT / "resnets_model.py",
+    REPO_ROOT / "resnets_graders" / "gradients.py",
+    REPO_ROOT / "resnets_graders" / "lesion.py",
+)
 GRADED = re.compile(r"^\s*# GRADED FUNCTION: (\w+)\s*$", re.MULTILINE)
 
 
@@ -71,25 +73,30 @@ GRADED_FUNCTIONS = graded_functions()
 
 
 @pytest.mark.parametrize(
-    "notebook, name, source", GRADED_FUNCTIONS,
-    ids=[f"{notebook}:{name}" for notebook, name, _ in GRADED_FUNCTIONS])
+    "notebook, name, source",
+    GRADED_FUNCTIONS,
+    ids=[f"{notebook}:{name}" for notebook, name, _ in GRADED_FUNCTIONS],
+)
 def test_solution_regions_equal_reference(notebook, name, source):
     references = reference_functions()
     if name not in references:
         if name == "layer_gradient_norms":
             pytest.skip("resnets_graders/gradients.py has no reference layer_gradient_norms")
-        pytest.fail(f"{notebook}: graded function {name} has no reference function in "
-                    f"{', '.join(m.name for m in REFERENCE_MODULES)}")
+        pytest.fail(
+            f"{notebook}: graded function {name} has no reference function in "
+            f"{', '.join(m.name for m in REFERENCE_MODULES)}"
+        )
     expected = solution_regions(references[name])
     got = solution_regions(source)
     assert expected, f"the reference {name} has no ### BEGIN SOLUTION region"
     assert len(got) == len(expected), (
-        f"{notebook}: {name} has {len(got)} solution region(s), the reference "
-        f"{len(expected)}")
+        f"{notebook}: {name} has {len(got)} solution region(s), the reference {len(expected)}"
+    )
     for i, (got_lines, expected_lines) in enumerate(zip(got, expected), start=1):
         assert got_lines == expected_lines, (
             f"{notebook}: solution region {i} of {name} differs from the reference; "
-            "copy the reference's region into the notebook (or change both)")
+            "copy the reference's region into the notebook (or change both)"
+        )
 
 
 def test_every_reference_function_with_a_solution_is_in_a_notebook():

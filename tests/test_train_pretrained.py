@@ -68,11 +68,33 @@ def test_mirrored_training_on_two_logical_cpus_writes_a_loadable_model(tmp_path)
     write_tiny_signs(data)
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--data", str(data), "--subset", "64",
-         "--epochs", "1", "--renders", "6", "--render-val", "5",
-         "--strategy", "mirrored", "--cpu-devices", "2",
-         "--out", str(out), "--verbose", "2"],
-        capture_output=True, text=True, env=env, timeout=900)
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--data",
+            str(data),
+            "--subset",
+            "64",
+            "--epochs",
+            "1",
+            "--renders",
+            "6",
+            "--render-val",
+            "5",
+            "--strategy",
+            "mirrored",
+            "--cpu-devices",
+            "2",
+            "--out",
+            str(out),
+            "--verbose",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     report = json.loads((out / "report.json").read_text())
@@ -107,7 +129,11 @@ def test_report_names_the_cpu_with_its_flags_and_reads_older_reports():
     assert text.startswith(machine["cpu"]) and f"flags {machine['vector_flags']}" in text
     older = {"cpu": "AMD EPYC", "cpu_count": 2}  # report.json written before the flags were kept
     assert train_pretrained.machine_text(older) == "AMD EPYC"
-    newer = {**older, "cpu_generation": "AuthenticAMD family 26 model 2",
-             "vector_flags": "avx512f avx2 fma"}
+    newer = {
+        **older,
+        "cpu_generation": "AuthenticAMD family 26 model 2",
+        "vector_flags": "avx512f avx2 fma",
+    }
     assert train_pretrained.machine_text(newer) == (
-        "AMD EPYC (AuthenticAMD family 26 model 2), flags avx512f avx2 fma")
+        "AMD EPYC (AuthenticAMD family 26 model 2), flags avx512f avx2 fma"
+    )

@@ -10,11 +10,14 @@ import resnets_utils
 from resnets_utils import load_image, transfer_weights_by_name
 
 
-@pytest.mark.parametrize("mode, size", [("RGB", (300, 200)), ("RGBA", (64, 64)), ("L", (40, 90)),
-                                         ("P", (120, 120))])
+@pytest.mark.parametrize(
+    "mode, size", [("RGB", (300, 200)), ("RGBA", (64, 64)), ("L", (40, 90)), ("P", (120, 120))]
+)
 def test_load_image_any_mode_and_size(tmp_path, mode, size):
     path = tmp_path / "photo.png"
-    Image.new(mode, size, color=200 if mode in ("L", "P") else (200, 100, 50, 255)[: len(mode)]).save(path)
+    Image.new(
+        mode, size, color=200 if mode in ("L", "P") else (200, 100, 50, 255)[: len(mode)]
+    ).save(path)
     original, x = load_image(path)
     assert x.shape == (1, 64, 64, 3) and x.dtype == np.float32
     assert 0.0 <= x.min() and x.max() <= 1.0
@@ -117,8 +120,12 @@ def test_another_keras_backend_is_refused_with_the_way_out(backend):
     import sys
 
     code = "import resnets_utils\nprint('imported')\nresnets_utils.setup_notebook()"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                            text=True, env={**__import__("os").environ, "KERAS_BACKEND": backend})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "KERAS_BACKEND": backend},
+    )
     assert result.returncode == 1
     assert result.stdout == "imported\n"  # the import itself checks nothing; setup_notebook does
     assert "CourseEnvironmentError" in result.stderr
@@ -158,7 +165,9 @@ def test_transfer_weights_by_name_shape_mismatch():
 def test_transfer_weights_by_name_with_a_rename():
     source, target = small_model(name="conv_src"), small_model(name="conv_a")
     assert transfer_weights_by_name(source, target, rename=lambda n: n.replace("src", "a")) == 3
-    with pytest.raises(ValueError, match=r"no layer named 'conv_x' \(the counterpart of 'conv_src'\)"):
+    with pytest.raises(
+        ValueError, match=r"no layer named 'conv_x' \(the counterpart of 'conv_src'\)"
+    ):
         transfer_weights_by_name(source, target, rename=lambda n: n.replace("src", "x"))
 
 
@@ -170,7 +179,9 @@ def test_draw_model_without_graphviz_explains(monkeypatch, capsys, tmp_path):
     assert not (tmp_path / "m.png").exists()
 
 
-@pytest.mark.skipif(resnets_utils.shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@pytest.mark.skipif(
+    resnets_utils.shutil.which("dot") is None, reason="Graphviz's dot is not installed"
+)
 def test_draw_model_with_graphviz(tmp_path):
     resnets_utils.draw_model(small_model(), to_file=tmp_path / "m.png")
     assert (tmp_path / "m.png").stat().st_size > 1000
@@ -225,8 +236,15 @@ def _uploaded(path):
 
     data = path.read_bytes()
     when = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
-    return ({"name": path.name, "type": "image/jpeg", "size": len(data),
-             "content": memoryview(data), "last_modified": when},)
+    return (
+        {
+            "name": path.name,
+            "type": "image/jpeg",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": when,
+        },
+    )
 
 
 def test_photo_upload_answers_for_the_sample_photo_at_once(monkeypatch):

@@ -23,8 +23,10 @@ def _trained_by(apply_step, optimizer, steps=5):
 
 
 def _keras_step(optimizer, variables):
-    made = {"adam": lambda: keras.optimizers.Adam(0.01),
-            "sgd": lambda: keras.optimizers.SGD(0.01, momentum=0.9)}[optimizer]()
+    made = {
+        "adam": lambda: keras.optimizers.Adam(0.01),
+        "sgd": lambda: keras.optimizers.SGD(0.01, momentum=0.9),
+    }[optimizer]()
     return lambda grads: made.apply(grads, variables)
 
 
@@ -46,10 +48,14 @@ def test_fused_update_rejects_an_unknown_optimizer():
         rv.fused_optimizer_update("rmsprop", [keras.Variable(np.zeros(2, np.float32))], 0.01)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: keras.Variable(np.zeros(2, np.float16), name="half"),
-    lambda: tf.Variable(np.zeros(2, np.float64), name="half"),
-], ids=["keras.Variable", "tf.Variable"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: keras.Variable(np.zeros(2, np.float16), name="half"),
+        lambda: tf.Variable(np.zeros(2, np.float64), name="half"),
+    ],
+    ids=["keras.Variable", "tf.Variable"],
+)
 def test_fused_update_rejects_a_variable_that_is_not_float32(make):
     variables = [keras.Variable(np.zeros(2, np.float32), name="w"), make()]
     with pytest.raises(ValueError, match="float32 variables, but 'half(:0)?' is float(16|64)"):
@@ -90,7 +96,7 @@ def test_train_recording_gradients_trains_every_variable_as_keras_adam_does():
     for _ in range(steps):
         if position + batch_size > len(X):
             order, position = rng.permutation(len(X)), 0
-        batch = order[position:position + batch_size]
+        batch = order[position : position + batch_size]
         position += batch_size
         with tf.GradientTape() as tape:
             probs = reference(X[batch], training=True)
@@ -99,11 +105,14 @@ def test_train_recording_gradients_trains_every_variable_as_keras_adam_does():
         optimizer.apply_gradients(zip(grads, reference.trainable_variables))
 
     moved = 0
-    for got, expected, before in zip(model.trainable_variables, reference.trainable_variables, start):
+    for got, expected, before in zip(
+        model.trainable_variables, reference.trainable_variables, start
+    ):
         # A convolution's bias before a BatchNorm has a gradient of rounding noise, whose
         # sign Adam follows: allow half a learning rate; everything else moves ~lr a step.
-        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=0, atol=lr / 2,
-                                   err_msg=got.path)
+        np.testing.assert_allclose(
+            got.numpy(), expected.numpy(), rtol=0, atol=lr / 2, err_msg=got.path
+        )
         moved += np.abs(expected.numpy() - before).max() > 2 * lr
     assert moved >= 16, "the kernels, gammas and betas all move by several learning rates"
 
@@ -121,8 +130,11 @@ def test_train_recording_gradients_records_and_repeats():
     runs = []
     for _ in range(2):
         model = rv.build_network(6, residual=True, input_shape=(8, 8, 3))
-        runs.append(rv.train_recording_gradients(model, X, Y, steps=12, batch_size=16,
-                                                 learning_rate=1e-2, record_every=4))
+        runs.append(
+            rv.train_recording_gradients(
+                model, X, Y, steps=12, batch_size=16, learning_rate=1e-2, record_every=4
+            )
+        )
     run = runs[0]
     assert run["layers"] == ["conv1", "conv2", "conv3", "conv4", "conv5", "fc"]
     assert run["loss"].shape == (12,)

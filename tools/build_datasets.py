@@ -61,13 +61,15 @@ def list_photos(photos_dir=PHOTOS_DIR):
         if not folder.is_dir():
             raise PhotoSetError(
                 f"{folder} is missing. The build reads the photos of the digits 0 to 5 from "
-                f"{photos_dir}/0 ... /5; restore them with `git checkout -- datasets/`.")
+                f"{photos_dir}/0 ... /5; restore them with `git checkout -- datasets/`."
+            )
         for path in sorted(folder.iterdir()):
             match = _NUMBER.search(path.name)
             if match is None:
                 raise PhotoSetError(
                     f"{path} is not named IMG_<number>.JPG like the other photos; move it "
-                    "out of the dataset folder.")
+                    "out of the dataset folder."
+                )
             photos.append((f"{digit}/{path.name}", digit, int(match.group(1))))
     return photos
 
@@ -105,7 +107,8 @@ def split_by_person(labels, persons, seed):
     if counts.min() < need:
         raise PhotoSetError(
             f"There are {counts.tolist()} photos of the digits 0 to 5; the build needs at "
-            f"least {need} of each.")
+            f"least {need} of each."
+        )
     room = {split: np.full(N_CLASSES, n) for split, n in PER_CLASS.items()}
     assigned = ["extra"] * len(labels)
     rng = np.random.default_rng(seed)
@@ -113,8 +116,9 @@ def split_by_person(labels, persons, seed):
         for person in rng.permutation(np.unique(persons)):
             members = [i for i in np.flatnonzero(persons == person) if assigned[i] == "extra"]
             per_class = np.bincount(labels[members], minlength=N_CLASSES)
-            if not members or (not whole and any(assigned[i] != "extra" for i in
-                                                 np.flatnonzero(persons == person))):
+            if not members or (
+                not whole and any(assigned[i] != "extra" for i in np.flatnonzero(persons == person))
+            ):
                 continue
             for split in PER_CLASS:
                 fits = np.all(per_class <= room[split]) if whole else room[split].any()
@@ -127,7 +131,8 @@ def split_by_person(labels, persons, seed):
     if any(r.any() for r in room.values()):
         raise PhotoSetError(
             "The photos cannot be split by person into "
-            f"{PER_CLASS} per class; there are {counts.tolist()} photos per digit.")
+            f"{PER_CLASS} per class; there are {counts.tolist()} photos per digit."
+        )
     return assigned
 
 
@@ -167,8 +172,15 @@ def plan(photos_dir=PHOTOS_DIR, seed=0):
         if split != "extra":  # classes mixed in the file, as in the original SIGNS
             members = [members[j] for j in rng.permutation(len(members))]
         for index, i in enumerate(members):
-            rows.append({"split": split, "index": index if split != "extra" else -1,
-                         "label": labels[i], "person": persons[i], "file": photos[i][0]})
+            rows.append(
+                {
+                    "split": split,
+                    "index": index if split != "extra" else -1,
+                    "label": labels[i],
+                    "person": persons[i],
+                    "file": photos[i][0],
+                }
+            )
     return rows
 
 
@@ -190,8 +202,9 @@ def build(out, photos_dir=PHOTOS_DIR, seed=0, limit=None):
         written += members
     written += [r for r in rows if r["split"] == "extra"][:limit]
     with open(out / SPLIT_FILE, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["split", "index", "label", "person", "file"],
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            f, fieldnames=["split", "index", "label", "person", "file"], lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(written)
     return written
@@ -210,13 +223,13 @@ def write_samples(images_dir, data_dir, per_class=8, scales=(1, 3)):
         side, margin, font_size = 64 * scale, 4, 11 + 7 * scale
         font = ImageFont.load_default(size=font_size)
         label_w = 3 * font_size + 8
-        grid = Image.new("RGB", (label_w + per_class * (side + margin),
-                                 N_CLASSES * (side + margin)), "white")
+        grid = Image.new(
+            "RGB", (label_w + per_class * (side + margin), N_CLASSES * (side + margin)), "white"
+        )
         draw = ImageDraw.Draw(grid)
         for c in range(N_CLASSES):
             top = c * (side + margin)
-            draw.text((4, top + (side - font_size) // 2), f"y = {c}", fill="black",
-                      font=font)
+            draw.text((4, top + (side - font_size) // 2), f"y = {c}", fill="black", font=font)
             for k, i in enumerate(np.flatnonzero(y == c)[:per_class]):
                 tile = Image.fromarray(x[i]).resize((side, side), Image.Resampling.NEAREST)
                 grid.paste(tile, (label_w + k * (side + margin), top))
@@ -228,19 +241,36 @@ def write_samples(images_dir, data_dir, per_class=8, scales=(1, 3)):
 def read_split_file(path):
     """The rows of a ``signs_split.csv`` as dicts (index, label and person as int)."""
     with open(path, newline="") as f:
-        return [{**row, "index": int(row["index"]), "label": int(row["label"]),
-                 "person": int(row["person"])} for row in csv.DictReader(f)]
+        return [
+            {
+                **row,
+                "index": int(row["index"]),
+                "label": int(row["label"]),
+                "person": int(row["person"]),
+            }
+            for row in csv.DictReader(f)
+        ]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "datasets",
-                        help="output folder (default datasets/)")
-    parser.add_argument("--photos", type=Path, default=PHOTOS_DIR,
-                        help="folder with one sub-folder of photos per digit")
-    parser.add_argument("--samples", type=Path, default=None, metavar="FOLDER",
-                        help="also draw the labelled sample grids into FOLDER (images/)")
+    parser.add_argument(
+        "--out", type=Path, default=REPO_ROOT / "datasets", help="output folder (default datasets/)"
+    )
+    parser.add_argument(
+        "--photos",
+        type=Path,
+        default=PHOTOS_DIR,
+        help="folder with one sub-folder of photos per digit",
+    )
+    parser.add_argument(
+        "--samples",
+        type=Path,
+        default=None,
+        metavar="FOLDER",
+        help="also draw the labelled sample grids into FOLDER (images/)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
@@ -252,9 +282,11 @@ def main(argv=None):
         for path in write_samples(args.samples, args.out):
             print(f"wrote {path}")
     counts = {s: sum(r["split"] == s for r in rows) for s in ("train", "test", "extra")}
-    print(f"wrote {args.out}/train_signs.h5 ({counts['train']} photos), test_signs.h5 "
-          f"({counts['test']}) and {SPLIT_FILE} ({counts['extra']} extra) in "
-          f"{time.perf_counter() - start:.1f} s")
+    print(
+        f"wrote {args.out}/train_signs.h5 ({counts['train']} photos), test_signs.h5 "
+        f"({counts['test']}) and {SPLIT_FILE} ({counts['extra']} extra) in "
+        f"{time.perf_counter() - start:.1f} s"
+    )
     return 0
 
 

@@ -53,8 +53,12 @@ def softmax_regression(x_train, y_train, x_test, y_test, iterations=400, l2=1e-3
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None,
-                        help="folder with train_signs.h5 and test_signs.h5 (default datasets/)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder with train_signs.h5 and test_signs.h5 (default datasets/)",
+    )
     args = parser.parse_args(argv)
     import resnets_utils
 

@@ -30,8 +30,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from resnets_graders import grading  # noqa: E402
 
-COLUMNS = ["learner", "notebook", "exercise", "points", "max_points", "result", "message",
-           "flags", "file"]
+COLUMNS = [
+    "learner",
+    "notebook",
+    "exercise",
+    "points",
+    "max_points",
+    "result",
+    "message",
+    "flags",
+    "file",
+]
 GRADEBOOK = "gradebook.csv"
 
 
@@ -57,29 +66,37 @@ def grade_own(args):
     notebooks = [args.dir / n for n in names if (args.dir / n).is_file()]
     if not notebooks:
         wanted = ", ".join(names) or f"a course notebook whose name starts with '{args.prefix}'"
-        print(f"Nothing to grade: {args.dir} has no {wanted}. Name a notebook by its number, "
-              "e.g. `make grade NB=02` (or `python course.py grade 02`).", file=sys.stderr)
+        print(
+            f"Nothing to grade: {args.dir} has no {wanted}. Name a notebook by its number, "
+            "e.g. `make grade NB=02` (or `python course.py grade 02`).",
+            file=sys.stderr,
+        )
         return 2
     print("Graded:", *(f"  {nb.resolve()}" for nb in notebooks), "", sep="\n", flush=True)
     results = []
     for notebook in notebooks:
         course = grading.read_course_notebook(notebook.name)
         try:
-            graded = grading.grade_notebook(notebook, course, _limits(args),
-                                            forbidden=[args.dir.resolve()])
+            graded = grading.grade_notebook(
+                notebook, course, _limits(args), forbidden=[args.dir.resolve()]
+            )
         except Exception as exc:  # a bug of grading itself: say so, grade the others
             graded = [grading.Result(course.name, e, course.points[e]) for e in course.exercises]
             for result in graded:
-                result.message = (f"Exercise {result.exercise}: not graded: grading itself "
-                                  f"failed ({type(exc).__name__}: {exc}).")
+                result.message = (
+                    f"Exercise {result.exercise}: not graded: grading itself "
+                    f"failed ({type(exc).__name__}: {exc})."
+                )
         for result in graded:
             results.append(result)
             print(_line(result), flush=True)
     total = sum(r.points for r in results)
     possible = sum(r.max_points for r in results)
     passed = sum(r.passed for r in results)
-    print(f"\nTotal: {_number(total)}/{_number(possible)} points; {passed} of "
-          f"{len(results)} exercise(s) pass.")
+    print(
+        f"\nTotal: {_number(total)}/{_number(possible)} points; {passed} of "
+        f"{len(results)} exercise(s) pass."
+    )
     if passed == len(results):
         print(f"All exercises pass in {len(notebooks)} notebook(s).")
         return 0
@@ -89,8 +106,10 @@ def grade_own(args):
 def _line(result):
     """One exercise's line for the learner (the flags are for the class's gradebook)."""
     verdict = "PASS" if result.passed else "FAIL"
-    return (f"  {verdict}  {result.exercise} ({result.notebook})  "
-            f"{_number(result.points)}/{_number(result.max_points)}  {result.message}")
+    return (
+        f"  {verdict}  {result.exercise} ({result.notebook})  "
+        f"{_number(result.points)}/{_number(result.max_points)}  {result.message}"
+    )
 
 
 # --------------------------------------------------------------------------------- a class
@@ -102,8 +121,11 @@ def learners(folder):
     for entry in sorted(Path(folder).iterdir()):
         if entry.name.startswith((".", "__MACOSX")):
             continue
-        name = entry.name[:-len(".ipynb")] if entry.is_file() and \
-            entry.name.endswith(".ipynb") else entry.name
+        name = (
+            entry.name[: -len(".ipynb")]
+            if entry.is_file() and entry.name.endswith(".ipynb")
+            else entry.name
+        )
         if name in found:
             name = entry.name
         found[name] = entry
@@ -114,8 +136,9 @@ def _candidates(path):
     if path.is_file():
         return [path]
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.ipynb")
-                      if ".ipynb_checkpoints" not in p.parts and p.is_file())
+        return sorted(
+            p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and p.is_file()
+        )
     return []
 
 
@@ -133,14 +156,16 @@ def grade_learner(name, path, courses, limits, forbidden):
                 other = set(held[path]) & course_exercises
                 match = [path] if not other or other & set(course.exercises) else []
             else:
-                match = [f for f in files if f.name == course.name] or \
-                    [f for f in files if set(held[f]) & set(course.exercises)]
+                match = [f for f in files if f.name == course.name] or [
+                    f for f in files if set(held[f]) & set(course.exercises)
+                ]
             if match:
                 results = grading.grade_notebook(match[0], course, limits, forbidden)
                 shown = match[0].relative_to(path.parent)
             else:
-                results = [grading.Result(course.name, e, course.points[e])
-                           for e in course.exercises]
+                results = [
+                    grading.Result(course.name, e, course.points[e]) for e in course.exercises
+                ]
                 why = _not_found(path, files, held, course)
                 for result in results:
                     result.message = f"Exercise {result.exercise}: not graded: {why}."
@@ -152,8 +177,10 @@ def grade_learner(name, path, courses, limits, forbidden):
         for course in courses:
             for exercise in course.exercises:
                 result = grading.Result(course.name, exercise, course.points[exercise])
-                result.message = (f"Exercise {exercise}: not graded: grading itself failed "
-                                  f"({type(exc).__name__}: {exc}); tell the course's authors.")
+                result.message = (
+                    f"Exercise {exercise}: not graded: grading itself failed "
+                    f"({type(exc).__name__}: {exc}); tell the course's authors."
+                )
                 result.flags.append(grading.FLAG_NOT_GRADED)
                 rows.append(_row(name, result, path.name))
     return rows
@@ -174,22 +201,32 @@ def _not_found(path, files, held, course):
         return f"the folder {path.name} holds no notebook (.ipynb file)"
     exercises = sorted({e for f in files for e in held[f]})
     if exercises:
-        return (f"the submission holds no {course.name}: its notebooks have the exercises "
-                f"{', '.join(exercises)}, none of this notebook's ({', '.join(course.exercises)})")
+        return (
+            f"the submission holds no {course.name}: its notebooks have the exercises "
+            f"{', '.join(exercises)}, none of this notebook's ({', '.join(course.exercises)})"
+        )
     reasons = []
     for f in files:
         nb, problem = grading.read_learner_notebook(f)
         reasons.append(problem or f"{f.name} has no '# GRADED FUNCTION:' cell")
-    return (f"the submission holds no {course.name}, and no notebook with its exercise: "
-            + "; ".join(reasons))
+    return (
+        f"the submission holds no {course.name}, and no notebook with its exercise: "
+        + "; ".join(reasons)
+    )
 
 
 def _row(learner, result, file):
-    return {"learner": learner, "notebook": result.notebook, "exercise": result.exercise,
-            "points": _number(result.points), "max_points": _number(result.max_points),
-            "result": "pass" if result.passed else "fail",
-            "message": " ".join(result.message.split()), "flags": ";".join(result.flags),
-            "file": str(file)}
+    return {
+        "learner": learner,
+        "notebook": result.notebook,
+        "exercise": result.exercise,
+        "points": _number(result.points),
+        "max_points": _number(result.max_points),
+        "result": "pass" if result.passed else "fail",
+        "message": " ".join(result.message.split()),
+        "flags": ";".join(result.flags),
+        "file": str(file),
+    }
 
 
 def _read_gradebook(path):
@@ -220,8 +257,10 @@ def _feedback(name, rows):
         if row["notebook"] != notebook:
             notebook = row["notebook"]
             lines += [f"{notebook}"]
-        lines.append(f"  {row['exercise']}: {row['result']}, {row['points']}/"
-                     f"{row['max_points']} point(s). {row['message']}")
+        lines.append(
+            f"  {row['exercise']}: {row['result']}, {row['points']}/"
+            f"{row['max_points']} point(s). {row['message']}"
+        )
     total = sum(float(r["points"]) for r in rows)
     possible = sum(float(r["max_points"]) for r in rows)
     lines += ["", f"Total: {_number(total)}/{_number(possible)} point(s)."]
@@ -251,8 +290,10 @@ class Progress:
         width = 30
         filled = int(width * self.done / self.total) if self.total else width
         elapsed = int(time.monotonic() - self.started)
-        bar = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-               f"submissions, {elapsed // 60}:{elapsed % 60:02d}")
+        bar = (
+            f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+            f"submissions, {elapsed // 60}:{elapsed % 60:02d}"
+        )
         if self.tty:
             self.stream.write(f"\r{bar} {what[:30]:30}")
             if self.done == self.total:
@@ -266,19 +307,28 @@ def grade_class(args):
     """`python course.py grade --class submissions/`: every learner, into a gradebook."""
     submissions = args.class_dir.resolve()
     if not submissions.is_dir():
-        print(f"Cannot grade a class: {args.class_dir} is not a folder. Give the folder "
-              "that holds one folder or one notebook per learner.", file=sys.stderr)
+        print(
+            f"Cannot grade a class: {args.class_dir} is not a folder. Give the folder "
+            "that holds one folder or one notebook per learner.",
+            file=sys.stderr,
+        )
         return 2
     out = (args.out or submissions.parent / f"{submissions.name}-grades").resolve()
     if out == submissions or submissions in out.parents:
-        print(f"Cannot write the grades under {submissions}: nothing under the class folder "
-              "is modified. Give another folder with --out.", file=sys.stderr)
+        print(
+            f"Cannot write the grades under {submissions}: nothing under the class folder "
+            "is modified. Give another folder with --out.",
+            file=sys.stderr,
+        )
         return 2
     names = course_notebook_names()
     chosen = [n for n in names if any(n.startswith(p) for p in args.nb)] if args.nb else names
     if not chosen:
-        print(f"No course notebook starts with {', '.join(args.nb)}; the notebooks are "
-              f"{', '.join(names)}.", file=sys.stderr)
+        print(
+            f"No course notebook starts with {', '.join(args.nb)}; the notebooks are "
+            f"{', '.join(names)}.",
+            file=sys.stderr,
+        )
         return 2
     courses = [grading.read_course_notebook(n) for n in chosen]
     all_courses()
@@ -295,32 +345,44 @@ def grade_class(args):
     if not args.restart:
         for row in _read_gradebook(gradebook):
             kept.setdefault(row["learner"], []).append(row)
-        kept = {name: rows for name, rows in kept.items() if name in everyone and
-                {(r["notebook"], r["exercise"]) for r in rows} == expected and
-                len(rows) == len(expected)}
+        kept = {
+            name: rows
+            for name, rows in kept.items()
+            if name in everyone
+            and {(r["notebook"], r["exercise"]) for r in rows} == expected
+            and len(rows) == len(expected)
+        }
     rows_of = dict(kept)
     _write_gradebook(gradebook, [r for name in sorted(rows_of) for r in rows_of[name]])
     todo = [name for name in everyone if name not in kept]
     if kept:
-        print(f"Resuming: {len(kept)} submission(s) already graded in {gradebook}; "
-              f"{len(todo)} to go.", file=sys.stderr)
+        print(
+            f"Resuming: {len(kept)} submission(s) already graded in {gradebook}; "
+            f"{len(todo)} to go.",
+            file=sys.stderr,
+        )
     limits = _limits(args)
     forbidden = [submissions, out]
     progress = Progress(len(todo))
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(grade_learner, name, everyone[name], courses, limits,
-                               forbidden): name for name in todo}
+        futures = {
+            pool.submit(grade_learner, name, everyone[name], courses, limits, forbidden): name
+            for name in todo
+        }
         for future in concurrent.futures.as_completed(futures):
             name = futures[future]
             rows_of[name] = future.result()
             _write_gradebook(gradebook, [r for n in sorted(rows_of) for r in rows_of[n]])
             (out / "feedback" / f"{_safe_file_name(name)}.txt").write_text(
-                _feedback(name, rows_of[name]), encoding="utf-8")
+                _feedback(name, rows_of[name]), encoding="utf-8"
+            )
             progress.step(name)
     rows = [r for name in sorted(rows_of) for r in rows_of[name]]
     passed = sum(r["result"] == "pass" for r in rows)
-    print(f"Graded {len(everyone)} submission(s): {passed} of {len(rows)} exercise rows "
-          f"pass. Gradebook: {gradebook}; feedback: {out / 'feedback'}")
+    print(
+        f"Graded {len(everyone)} submission(s): {passed} of {len(rows)} exercise rows "
+        f"pass. Gradebook: {gradebook}; feedback: {out / 'feedback'}"
+    )
     return 0
 
 
@@ -329,26 +391,58 @@ def main(argv=None):
     exercise fails, 2: nothing to grade or bad arguments)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("prefix", nargs="?", default="", help="e.g. 02 (default: all notebooks)")
-    parser.add_argument("--dir", type=Path, default=REPO_ROOT / "notebooks",
-                        help="folder of the learner's notebooks (default: notebooks/)")
-    parser.add_argument("--class", dest="class_dir", type=Path, metavar="FOLDER",
-                        help="grade a class: FOLDER holds one folder or notebook per learner")
-    parser.add_argument("--nb", nargs="+", default=[], metavar="NN",
-                        help="with --class: the notebooks assigned, e.g. 02 03 (default: all)")
-    parser.add_argument("--out", type=Path, help="with --class: where the gradebook and "
-                        "feedback go (default: FOLDER-grades/ beside FOLDER)")
-    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                        help="with --class: submissions graded at once (default: 2)")
-    parser.add_argument("--restart", action="store_true",
-                        help="with --class: grade every submission again, not only those "
-                             "an interrupted run left")
-    parser.add_argument("--time-limit", type=float, default=float(
-        os.environ.get("RESNETS_GRADE_TIME_LIMIT", grading.DEFAULT_TIME_LIMIT_S)),
-        metavar="S", help="seconds a notebook's kernel may run (default: %(default)g)")
-    parser.add_argument("--memory-gb", type=float, default=float(
-        os.environ.get("RESNETS_GRADE_MEMORY_GB", grading.DEFAULT_MEMORY_LIMIT_GB)),
-        metavar="GB", help="memory a notebook's kernel may use, where the system allows "
-                           "a limit (Linux, macOS); 0: none (default: %(default)g)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=REPO_ROOT / "notebooks",
+        help="folder of the learner's notebooks (default: notebooks/)",
+    )
+    parser.add_argument(
+        "--class",
+        dest="class_dir",
+        type=Path,
+        metavar="FOLDER",
+        help="grade a class: FOLDER holds one folder or notebook per learner",
+    )
+    parser.add_argument(
+        "--nb",
+        nargs="+",
+        default=[],
+        metavar="NN",
+        help="with --class: the notebooks assigned, e.g. 02 03 (default: all)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="with --class: where the gradebook and "
+        "feedback go (default: FOLDER-grades/ beside FOLDER)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="with --class: submissions graded at once (default: 2)",
+    )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="with --class: grade every submission again, not only those an interrupted run left",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=float(os.environ.get("RESNETS_GRADE_TIME_LIMIT", grading.DEFAULT_TIME_LIMIT_S)),
+        metavar="S",
+        help="seconds a notebook's kernel may run (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--memory-gb",
+        type=float,
+        default=float(os.environ.get("RESNETS_GRADE_MEMORY_GB", grading.DEFAULT_MEMORY_LIMIT_GB)),
+        metavar="GB",
+        help="memory a notebook's kernel may use, where the system allows "
+        "a limit (Linux, macOS); 0: none (default: %(default)g)",
+    )
     args = parser.parse_args(argv)
     if args.time_limit <= 0:
         parser.error("--time-limit must be a positive number of seconds")

@@ -38,10 +38,15 @@ SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
 LEARNERS_DIR = REPO_ROOT / "notebooks"
 RECORD_NAME = ".generated.json"
 
-KERNELSPEC = {"name": "resnets", "display_name": "Residual Networks (TF 2.21)",
-              "language": "python"}
-EXPECTED_FIGURE = ("**Expected figure** (from the solved notebook; yours appears in the "
-                   "output above once you run the cell):")
+KERNELSPEC = {
+    "name": "resnets",
+    "display_name": "Residual Networks (TF 2.21)",
+    "language": "python",
+}
+EXPECTED_FIGURE = (
+    "**Expected figure** (from the solved notebook; yours appears in the "
+    "output above once you run the cell):"
+)
 
 BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
@@ -99,7 +104,8 @@ def learner_notebook(solution_nb, name="notebook"):
         if cell.cell_type != "code":
             continue
         cell.source = strip_test_markers(
-            strip_solutions(cell.source, where=f"{name}, cell {index}"))
+            strip_solutions(cell.source, where=f"{name}, cell {index}")
+        )
         figures = [output for output in cell.outputs if "image/png" in output.get("data", {})]
         if figures and "keep-output" in tags:
             cells.append(expected_figures_cell(figures, f"cell{index}"))
@@ -148,10 +154,16 @@ def digest(text):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if a learners' notebook is out of date")
-    parser.add_argument("--force", action="store_true",
-                        help="overwrite learners' notebooks even where they were edited")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a learners' notebook is out of date",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite learners' notebooks even where they were edited",
+    )
     parser.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR)
     parser.add_argument("--out", type=Path, default=LEARNERS_DIR)
     args = parser.parse_args(argv)
@@ -186,12 +198,13 @@ def main(argv=None):
 
     if args.check:
         for target in stale:
-            print(f"out of date: {shown(target)} "
-                  "(run `make notebooks` to rewrite it)")
+            print(f"out of date: {shown(target)} (run `make notebooks` to rewrite it)")
         for target in unrecorded:
-            print(f"out of date: {shown(record_path)} does not hold the hash of {shown(target)}, "
-                  "so the next update would take it for a learner's edit "
-                  "(run `make notebooks` to record it)")
+            print(
+                f"out of date: {shown(record_path)} does not hold the hash of {shown(target)}, "
+                "so the next update would take it for a learner's edit "
+                "(run `make notebooks` to record it)"
+            )
         return 1 if stale or unrecorded else 0
 
     record_path.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n")

@@ -54,11 +54,16 @@ def execute(path, timeout=900):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--no-learners", action="store_true",
-                        help="do not rewrite the learners' notebooks afterwards")
+    parser.add_argument(
+        "--no-learners",
+        action="store_true",
+        help="do not rewrite the learners' notebooks afterwards",
+    )
     args = parser.parse_args(argv)
     os.environ["RESNETS_NO_NETWORK"] = "1"
-    paths = args.notebooks or sorted((REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or sorted(
+        (REPO_ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")
+    )
     for path in paths:
         seconds = execute(path.resolve())
         print(f"executed {path} in {seconds:.0f} s")

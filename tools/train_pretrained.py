@@ -61,42 +61,96 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0, help="seeds everything")
     p.add_argument("--epochs", type=int, default=28, help="epochs of training")
     p.add_argument("--batch-size", type=int, default=32, help="global batch size")
-    p.add_argument("--learning-rate", type=float, default=1e-3,
-                   help="peak learning rate, reached at the end of the warm-up")
-    p.add_argument("--warmup-epochs", type=float, default=1.0,
-                   help="epochs of linear warm-up from 0 to the peak learning rate")
-    p.add_argument("--weight-decay", type=float, default=0.05,
-                   help="AdamW's decoupled weight decay (not applied to biases, BN)")
+    p.add_argument(
+        "--learning-rate",
+        type=float,
+        default=1e-3,
+        help="peak learning rate, reached at the end of the warm-up",
+    )
+    p.add_argument(
+        "--warmup-epochs",
+        type=float,
+        default=1.0,
+        help="epochs of linear warm-up from 0 to the peak learning rate",
+    )
+    p.add_argument(
+        "--weight-decay",
+        type=float,
+        default=0.05,
+        help="AdamW's decoupled weight decay (not applied to biases, BN)",
+    )
     p.add_argument("--label-smoothing", type=float, default=0.1)
-    p.add_argument("--bn-momentum", type=float, default=0.9,
-                   help="batch-norm moving-average momentum while training (the saved "
-                        "model keeps the reference's 0.99 in its configuration)")
-    p.add_argument("--val-fraction", type=float, default=0.1,
-                   help="share of the training photos' persons held out (with the extra "
-                        "photos of signs_split.csv) to pick the epoch")
-    p.add_argument("--renders", type=int, default=1080,
-                   help="rendered pictures (signs_renderer) mixed into the training set; "
-                        "0 trains on the photos alone")
-    p.add_argument("--render-val", type=int, default=120,
-                   help="rendered pictures, never trained on, that validate across domains")
-    p.add_argument("--subset", type=int, default=None,
-                   help="train on the first N training images only (for quick tests)")
-    p.add_argument("--data", type=Path, default=None,
-                   help="folder with train_signs.h5 and test_signs.h5 (default datasets/)")
-    p.add_argument("--out", type=Path, default=REPO_ROOT / "models",
-                   help="folder for the model, the report and the figures")
-    p.add_argument("--strategy", choices=("default", "mirrored"), default="default",
-                   help="'mirrored': tf.distribute.MirroredStrategy over the local GPUs, "
-                        "or over --cpu-devices logical CPUs")
-    p.add_argument("--cpu-devices", type=int, default=None,
-                   help="split the CPU into N logical devices (for --strategy mirrored "
-                        "without GPUs)")
-    p.add_argument("--replot", action="store_true",
-                   help="only redraw the two figures and REPORT.md from the "
-                        "report.json in --out")
-    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
-                   help="Keras fit verbosity; default: progress bar on a terminal, one "
-                        "line per epoch otherwise")
+    p.add_argument(
+        "--bn-momentum",
+        type=float,
+        default=0.9,
+        help="batch-norm moving-average momentum while training (the saved "
+        "model keeps the reference's 0.99 in its configuration)",
+    )
+    p.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.1,
+        help="share of the training photos' persons held out (with the extra "
+        "photos of signs_split.csv) to pick the epoch",
+    )
+    p.add_argument(
+        "--renders",
+        type=int,
+        default=1080,
+        help="rendered pictures (signs_renderer) mixed into the training set; "
+        "0 trains on the photos alone",
+    )
+    p.add_argument(
+        "--render-val",
+        type=int,
+        default=120,
+        help="rendered pictures, never trained on, that validate across domains",
+    )
+    p.add_argument(
+        "--subset",
+        type=int,
+        default=None,
+        help="train on the first N training images only (for quick tests)",
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder with train_signs.h5 and test_signs.h5 (default datasets/)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=REPO_ROOT / "models",
+        help="folder for the model, the report and the figures",
+    )
+    p.add_argument(
+        "--strategy",
+        choices=("default", "mirrored"),
+        default="default",
+        help="'mirrored': tf.distribute.MirroredStrategy over the local GPUs, "
+        "or over --cpu-devices logical CPUs",
+    )
+    p.add_argument(
+        "--cpu-devices",
+        type=int,
+        default=None,
+        help="split the CPU into N logical devices (for --strategy mirrored without GPUs)",
+    )
+    p.add_argument(
+        "--replot",
+        action="store_true",
+        help="only redraw the two figures and REPORT.md from the report.json in --out",
+    )
+    p.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=None,
+        help="Keras fit verbosity; default: progress bar on a terminal, one "
+        "line per epoch otherwise",
+    )
     return p.parse_args(argv)
 
 
@@ -131,11 +185,13 @@ def person_split(rows, n_train, fraction, seed):
         if row["split"] == "train":
             person[row["index"]] = row["person"]
     if (person < 0).any():
-        raise SystemExit("signs_split.csv does not list every photo of train_signs.h5: "
-                         "rebuild both with `make datasets`.")
+        raise SystemExit(
+            "signs_split.csv does not list every photo of train_signs.h5: "
+            "rebuild both with `make datasets`."
+        )
     persons = np.unique(person)
     rng = np.random.default_rng(seed)
-    held_out = rng.permutation(persons)[:int(round(fraction * len(persons)))]
+    held_out = rng.permutation(persons)[: int(round(fraction * len(persons)))]
     is_val = np.isin(person, held_out)
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
@@ -161,7 +217,7 @@ def load_data(args):
     split_file = folder / build_datasets.SPLIT_FILE
     extra_x, extra_y = [], []
     if args.subset or not split_file.is_file():
-        labels, X_orig = labels[:args.subset], X_orig[:args.subset]
+        labels, X_orig = labels[: args.subset], X_orig[: args.subset]
         train_idx, val_idx = stratified_split(labels, args.val_fraction, args.seed)
         grouping = "stratified share of the training images"
     else:
@@ -178,8 +234,10 @@ def load_data(args):
         return x, keras.utils.to_categorical(np.asarray(y), len(classes)).astype(np.float32)
 
     X_tr, Y_tr = scaled(X_orig[train_idx], labels[train_idx])
-    photos_val = scaled(np.concatenate([X_orig[val_idx], np.reshape(extra_x, (-1, 64, 64, 3))]),
-                        np.concatenate([labels[val_idx], np.asarray(extra_y, dtype=np.int64)]))
+    photos_val = scaled(
+        np.concatenate([X_orig[val_idx], np.reshape(extra_x, (-1, 64, 64, 3))]),
+        np.concatenate([labels[val_idx], np.asarray(extra_y, dtype=np.int64)]),
+    )
     validation = {"photos": photos_val}
     n_photos = len(X_tr)
     if args.renders:
@@ -187,12 +245,21 @@ def load_data(args):
         X_tr, Y_tr = np.concatenate([X_tr, X_r]), np.concatenate([Y_tr, Y_r])
     if args.render_val:
         validation["renders"] = scaled(*render_set(args.seed, "test", args.render_val))
-    counts = {"train_photos": n_photos, "train_renders": len(X_tr) - n_photos,
-              "validation": {k: len(v[0]) for k, v in validation.items()},
-              "validation_photos": grouping, "test": len(X_test_orig)}
-    return {"train": (X_tr, Y_tr), "validation": validation,
-            "test": scaled(X_test_orig, Y_test_orig.reshape(-1)), "counts": counts,
-            "classes": classes, "folder": folder}
+    counts = {
+        "train_photos": n_photos,
+        "train_renders": len(X_tr) - n_photos,
+        "validation": {k: len(v[0]) for k, v in validation.items()},
+        "validation_photos": grouping,
+        "test": len(X_test_orig),
+    }
+    return {
+        "train": (X_tr, Y_tr),
+        "validation": validation,
+        "test": scaled(X_test_orig, Y_test_orig.reshape(-1)),
+        "counts": counts,
+        "classes": classes,
+        "folder": folder,
+    }
 
 
 # Augmentation ranges: small enough that every finger stays in the frame and visible.
@@ -218,11 +285,18 @@ def augment(image, seed):
     seeds = tf.random.experimental.stateless_split(seed, num=6)
     image = tf.image.stateless_random_flip_left_right(image, seeds[0])
     size = tf.cast(tf.shape(image)[0], tf.float32)
-    angle = tf.random.stateless_uniform(
-        [], seeds[1], -1.0, 1.0) * AUGMENTATION["rotation_degrees"] * math.pi / 180.0
+    angle = (
+        tf.random.stateless_uniform([], seeds[1], -1.0, 1.0)
+        * AUGMENTATION["rotation_degrees"]
+        * math.pi
+        / 180.0
+    )
     scale = tf.random.stateless_uniform([], seeds[2], *AUGMENTATION["zoom_range"])
-    shift = tf.random.stateless_uniform(
-        [2], seeds[3], -1.0, 1.0) * AUGMENTATION["shift_fraction"] * size
+    shift = (
+        tf.random.stateless_uniform([2], seeds[3], -1.0, 1.0)
+        * AUGMENTATION["shift_fraction"]
+        * size
+    )
     # Inverse map (output pixel -> input pixel) of a rotation and zoom about the centre,
     # then a shift: the 8 parameters of ImageProjectiveTransformV3.
     c = (size - 1.0) / 2.0
@@ -232,12 +306,15 @@ def augment(image, seed):
     b2 = c - b0 * c - b1 * c - shift[1]
     transform = tf.stack([a0, a1, a2, b0, b1, b2, 0.0, 0.0])[tf.newaxis]
     image = tf.raw_ops.ImageProjectiveTransformV3(
-        images=image[tf.newaxis], transforms=transform, output_shape=tf.shape(image)[:2],
-        fill_value=0.0, interpolation="BILINEAR", fill_mode="NEAREST")[0]
-    image = tf.image.stateless_random_brightness(
-        image, AUGMENTATION["brightness_delta"], seeds[4])
-    image = tf.image.stateless_random_contrast(
-        image, *AUGMENTATION["contrast_range"], seeds[5])
+        images=image[tf.newaxis],
+        transforms=transform,
+        output_shape=tf.shape(image)[:2],
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="NEAREST",
+    )[0]
+    image = tf.image.stateless_random_brightness(image, AUGMENTATION["brightness_delta"], seeds[4])
+    image = tf.image.stateless_random_contrast(image, *AUGMENTATION["contrast_range"], seeds[5])
     return tf.clip_by_value(image, 0.0, 1.0)
 
 
@@ -263,18 +340,20 @@ def training_dataset(X, Y, batch_size, epochs, seed, replicas=1):
     def one_epoch(epoch):
         epoch = tf.cast(epoch, tf.int32)
         order = tf.random.experimental.stateless_shuffle(
-            tf.range(m), seed=tf.stack([tf.constant(seed, tf.int32), epoch]))[:keep]
+            tf.range(m), seed=tf.stack([tf.constant(seed, tf.int32), epoch])
+        )[:keep]
 
         def load(i):
             image_seed = tf.stack([tf.constant(seed, tf.int32) + 1, epoch * m + i])
             return augment(tf.gather(X_t, i), image_seed), tf.gather(Y_t, i)
 
-        return (tf.data.Dataset.from_tensor_slices(order)
-                .map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-                .batch(batch_size))
+        return (
+            tf.data.Dataset.from_tensor_slices(order)
+            .map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            .batch(batch_size)
+        )
 
-    return (tf.data.Dataset.range(epochs).flat_map(one_epoch)
-            .prefetch(tf.data.AUTOTUNE))
+    return tf.data.Dataset.range(epochs).flat_map(one_epoch).prefetch(tf.data.AUTOTUNE)
 
 
 # ---------------------------------------------------------------------------- figures
@@ -282,20 +361,25 @@ def training_dataset(X, Y, batch_size, epochs, seed, replicas=1):
 
 def plot_learning_curves(history, best_epoch, learning_rates, path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
     epochs = np.arange(1, len(history["loss"]) + 1)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    domains = sorted({k[4:].rsplit("_", 1)[0] for k in history
-                      if k.startswith("val_") and k.count("_") >= 2})
-    for ax, key, label in ((axes[0], "loss", "loss (cross-entropy, label-smoothed)"),
-                           (axes[1], "accuracy", "accuracy")):
+    domains = sorted(
+        {k[4:].rsplit("_", 1)[0] for k in history if k.startswith("val_") and k.count("_") >= 2}
+    )
+    for ax, key, label in (
+        (axes[0], "loss", "loss (cross-entropy, label-smoothed)"),
+        (axes[1], "accuracy", "accuracy"),
+    ):
         ax.plot(epochs, history[key], "o-", ms=3, label="training (augmented)")
         for domain, style in zip(domains, ("s--", "^:")):
-            ax.plot(epochs, history[f"val_{domain}_{key}"], style, ms=3,
-                    label=f"validation {domain}")
+            ax.plot(
+                epochs, history[f"val_{domain}_{key}"], style, ms=3, label=f"validation {domain}"
+            )
         ax.axvline(best_epoch, color="grey", ls=":", label=f"best epoch ({best_epoch})")
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
@@ -322,6 +406,7 @@ def plot_learning_curves(history, best_epoch, learning_rates, path):
 
 def plot_confusion_matrix(matrix, accuracy, path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -330,8 +415,14 @@ def plot_confusion_matrix(matrix, accuracy, path):
     im = ax.imshow(matrix, cmap="Blues")
     for i in range(n):
         for j in range(n):
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center",
-                    color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                str(matrix[i, j]),
+                ha="center",
+                va="center",
+                color="white" if matrix[i, j] > matrix.max() / 2 else "black",
+            )
     ax.set_xticks(range(n))
     ax.set_yticks(range(n))
     ax.set_xlabel("predicted sign")
@@ -374,7 +465,8 @@ def configure_devices(args):
     if args.cpu_devices:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * args.cpu_devices)
+            cpu, [tf.config.LogicalDeviceConfiguration()] * args.cpu_devices
+        )
     if args.strategy == "default":
         return tf.distribute.get_strategy(), ["default (one device)"]
     gpus = tf.config.list_logical_devices("GPU")
@@ -415,12 +507,18 @@ class EpochLogger:
                     p = self.model.predict(X, batch_size=batch_size, verbose=0)
                     self.domains[name]["loss"].append(float(loss(Y, p)))
                     self.domains[name]["accuracy"].append(
-                        float((p.argmax(1) == Y.argmax(1)).mean()))
+                        float((p.argmax(1) == Y.argmax(1)).mean())
+                    )
                 worst = min(d["accuracy"][-1] for d in self.domains.values())
                 mean_loss = float(np.mean([d["loss"][-1] for d in self.domains.values()]))
-                print("  validation: " + ", ".join(
-                    f"{name} accuracy {d['accuracy'][-1]:.3f} loss {d['loss'][-1]:.3f}"
-                    for name, d in self.domains.items()), flush=True)
+                print(
+                    "  validation: "
+                    + ", ".join(
+                        f"{name} accuracy {d['accuracy'][-1]:.3f} loss {d['loss'][-1]:.3f}"
+                        for name, d in self.domains.items()
+                    ),
+                    flush=True,
+                )
                 key = (worst, -mean_loss)
                 if self.best_key is None or key > self.best_key:
                     self.best_key, self.best_epoch = key, epoch + 1
@@ -434,16 +532,22 @@ def dataset_hashes(folder):
     import resnets_utils
 
     folder = Path(folder) if folder is not None else resnets_utils.DATASETS_DIR
-    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-            for name in ("train_signs.h5", "test_signs.h5")}
+    return {
+        name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        for name in ("train_signs.h5", "test_signs.h5")
+    }
 
 
 def versions():
     import keras
     import tensorflow as tf
 
-    return {"python": platform.python_version(), "tensorflow": tf.__version__,
-            "keras": keras.__version__, "numpy": np.__version__}
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+    }
 
 
 def machine():
@@ -455,8 +559,12 @@ def machine():
 
     model, _, _ = benchutils.cpuinfo()
     generation = benchutils.cpu_generation()
-    info = {"cpu": model, "cpu_count": os.cpu_count(), "platform": platform.platform(),
-            "vector_flags": benchutils.vector_flags()}
+    info = {
+        "cpu": model,
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "vector_flags": benchutils.vector_flags(),
+    }
     if generation:
         info["cpu_generation"] = generation
     if hasattr(os, "getloadavg"):
@@ -471,14 +579,17 @@ def build_model(args, strategy, n_classes, total_steps, warmup_steps):
     import resnets_model
 
     schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0, decay_steps=max(1, total_steps - warmup_steps),
-        alpha=0.0, warmup_target=args.learning_rate, warmup_steps=warmup_steps)
+        initial_learning_rate=0.0,
+        decay_steps=max(1, total_steps - warmup_steps),
+        alpha=0.0,
+        warmup_target=args.learning_rate,
+        warmup_steps=warmup_steps,
+    )
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing)
     with strategy.scope():
         model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=n_classes)
         prepare_for_training(model, args.bn_momentum)
-        optimizer = keras.optimizers.AdamW(learning_rate=schedule,
-                                           weight_decay=args.weight_decay)
+        optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=args.weight_decay)
         optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
         model.compile(optimizer=optimizer, loss=loss, metrics=["accuracy"])
     return model, schedule, loss
@@ -489,12 +600,16 @@ def fit_and_select(args, model, data, schedule, loss, steps_per_epoch, replicas)
     keeps the chosen epoch's weights. Returns (logger, history dict, fit seconds)."""
     X_tr, Y_tr = data["train"]
     train_ds = training_dataset(X_tr, Y_tr, args.batch_size, args.epochs, args.seed, replicas)
-    logger = EpochLogger.make(schedule, steps_per_epoch, data["validation"], loss,
-                              args.batch_size)
+    logger = EpochLogger.make(schedule, steps_per_epoch, data["validation"], loss, args.batch_size)
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     t_fit = time.perf_counter()
-    history = model.fit(train_ds, epochs=args.epochs, steps_per_epoch=steps_per_epoch,
-                        callbacks=[logger], verbose=verbose)
+    history = model.fit(
+        train_ds,
+        epochs=args.epochs,
+        steps_per_epoch=steps_per_epoch,
+        callbacks=[logger],
+        verbose=verbose,
+    )
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     for name, values in logger.domains.items():
         hist[f"val_{name}_loss"], hist[f"val_{name}_accuracy"] = values["loss"], values["accuracy"]
@@ -525,7 +640,8 @@ def evaluate(weights, data, n_classes, batch_size, out):
     return final, {
         "test_accuracy": float((predicted == y_test).mean()),
         "test_loss": float(keras.losses.CategoricalCrossentropy()(Y_test, probabilities)),
-        "confusion": confusion, "model_path": model_path,
+        "confusion": confusion,
+        "model_path": model_path,
         "model_bytes": model_path.stat().st_size,
         "reload_matches": bool(np.array_equal(again, predicted)),
     }
@@ -538,44 +654,50 @@ def deflate(path):
     import zipfile
 
     packed = path.with_suffix(".deflated")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(
-            packed, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+    with (
+        zipfile.ZipFile(path) as src,
+        zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as dst,
+    ):
         for item in src.infolist():
-            dst.writestr(item, src.read(item.filename), compress_type=zipfile.ZIP_DEFLATED,
-                         compresslevel=9)
+            dst.writestr(
+                item, src.read(item.filename), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9
+            )
     packed.replace(path)
 
 
 def recipe(args, steps_per_epoch, warmup_steps, counts):
     """The recipe as run, written from the arguments and constants the code used."""
-    renders = (f" and {counts['train_renders']} rendered pictures (signs_renderer, seed "
-               f"{args.seed})" if counts["train_renders"] else "")
+    renders = (
+        f" and {counts['train_renders']} rendered pictures (signs_renderer, seed {args.seed})"
+        if counts["train_renders"]
+        else ""
+    )
     return {
         "model": "resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6), "
-                 "inputs scaled to [0, 1]",
+        "inputs scaled to [0, 1]",
         "training_data": f"{counts['train_photos']} photos{renders}",
         "validation": f"{', '.join(f'{n} {k}' for k, n in counts['validation'].items())} "
-                      f"({counts['validation_photos']}"
-                      + ("; renders never trained on" if "renders" in counts["validation"]
-                         else "") + "); the epoch with the best accuracy on its worst "
-                      "domain (ties: lower mean validation loss) is kept; test set used "
-                      "once at the end",
+        f"({counts['validation_photos']}"
+        + ("; renders never trained on" if "renders" in counts["validation"] else "")
+        + "); the epoch with the best accuracy on its worst "
+        "domain (ties: lower mean validation loss) is kept; test set used "
+        "once at the end",
         "batch_size": args.batch_size,
         "steps_per_epoch": steps_per_epoch,
         "optimizer": f"AdamW, weight decay {args.weight_decay} (decoupled; not on "
-                     f"{', '.join(NO_WEIGHT_DECAY)})",
+        f"{', '.join(NO_WEIGHT_DECAY)})",
         "learning_rate": f"linear warm-up 0 -> {args.learning_rate} over "
-                         f"{args.warmup_epochs:g} epochs ({warmup_steps} steps), then "
-                         "cosine decay to 0 at the last step",
+        f"{args.warmup_epochs:g} epochs ({warmup_steps} steps), then "
+        "cosine decay to 0 at the last step",
         "loss": f"categorical cross-entropy, label smoothing {args.label_smoothing}",
         "initialisation": "the reference's (glorot_uniform(seed=0)), except gamma = 0 in "
-                          "the last batch norm of every residual branch "
-                          "(bn*_branch2c, 'zero-init residual')",
+        "the last batch norm of every residual branch "
+        "(bn*_branch2c, 'zero-init residual')",
         "batch_norm_momentum": f"{args.bn_momentum} while training",
         "augmentation": AUGMENTATION,
         "determinism": "keras.utils.set_random_seed(seed), "
-                       "tf.config.experimental.enable_op_determinism(), stateless "
-                       "random augmentation seeded by (seed, epoch, image)",
+        "tf.config.experimental.enable_op_determinism(), stateless "
+        "random augmentation seeded by (seed, epoch, image)",
     }
 
 
@@ -588,6 +710,7 @@ def main(argv=None):
     info = machine()
 
     import tensorflow as tf
+
     strategy, devices = configure_devices(args)  # before any op
     import keras
 
@@ -601,43 +724,52 @@ def main(argv=None):
     replicas = strategy.num_replicas_in_sync
     if replicas > 1 and args.batch_size % replicas:
         # Keras 3.15 under a tf.distribute strategy fails on a batch that splits unevenly.
-        raise SystemExit(f"--batch-size {args.batch_size} must be a multiple of the "
-                         f"{replicas} devices")
+        raise SystemExit(
+            f"--batch-size {args.batch_size} must be a multiple of the {replicas} devices"
+        )
     if replicas > 1:  # and every validation set a multiple of the device count
-        data["validation"] = {k: (x[:len(x) - len(x) % replicas], y[:len(y) - len(y) % replicas])
-                              for k, (x, y) in data["validation"].items()}
+        data["validation"] = {
+            k: (x[: len(x) - len(x) % replicas], y[: len(y) - len(y) % replicas])
+            for k, (x, y) in data["validation"].items()
+        }
         data["counts"]["validation"] = {k: len(v[0]) for k, v in data["validation"].items()}
     counts = data["counts"]
-    print(f"SIGNS: {counts['train_photos']} training photos and {counts['train_renders']} "
-          f"renders; validation {counts['validation']}; {counts['test']} test photos; "
-          f"strategy {args.strategy} on {devices}", flush=True)
+    print(
+        f"SIGNS: {counts['train_photos']} training photos and {counts['train_renders']} "
+        f"renders; validation {counts['validation']}; {counts['test']} test photos; "
+        f"strategy {args.strategy} on {devices}",
+        flush=True,
+    )
 
     # Model
-    steps_per_epoch = math.ceil(epoch_size(len(data["train"][0]), args.batch_size, replicas)
-                                / args.batch_size)
+    steps_per_epoch = math.ceil(
+        epoch_size(len(data["train"][0]), args.batch_size, replicas) / args.batch_size
+    )
     total_steps = steps_per_epoch * args.epochs
     warmup_steps = int(round(args.warmup_epochs * steps_per_epoch))
     model, schedule, loss = build_model(args, strategy, n_classes, total_steps, warmup_steps)
 
     # Fit and select
-    logger, hist, fit_seconds = fit_and_select(args, model, data, schedule, loss,
-                                               steps_per_epoch, replicas)
+    logger, hist, fit_seconds = fit_and_select(
+        args, model, data, schedule, loss, steps_per_epoch, replicas
+    )
 
     # Evaluate, once
     final, test = evaluate(logger.best_weights, data, n_classes, args.batch_size, args.out)
 
     # Report
-    plot_learning_curves(hist, logger.best_epoch, logger.learning_rates,
-                         args.out / "learning_curves.png")
-    plot_confusion_matrix(test["confusion"], test["test_accuracy"],
-                          args.out / "confusion_matrix.png")
+    plot_learning_curves(
+        hist, logger.best_epoch, logger.learning_rates, args.out / "learning_curves.png"
+    )
+    plot_confusion_matrix(
+        test["confusion"], test["test_accuracy"], args.out / "confusion_matrix.png"
+    )
     wall = time.perf_counter() - t_start
     times = os.times()  # this process's CPU time, on every OS (resource is POSIX only)
     cpu_seconds = times.user + times.system
     if hasattr(os, "getloadavg"):
         info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    command = "tools/train_pretrained.py " + " ".join(
-        argv if argv is not None else sys.argv[1:])
+    command = "tools/train_pretrained.py " + " ".join(argv if argv is not None else sys.argv[1:])
     report = {
         "model_file": MODEL_FILE,
         "model_bytes": test["model_bytes"],
@@ -672,14 +804,21 @@ def main(argv=None):
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / "REPORT.md").write_text(markdown_report(report))
     size = test["model_bytes"]
-    print(f"\nTest accuracy {test['test_accuracy']:.4f}, test loss {test['test_loss']:.4f} "
-          f"(best epoch {logger.best_epoch}/{args.epochs}); "
-          f"{np.median(logger.epoch_seconds):.1f} s per epoch, wall time {wall / 60:.1f} min")
-    print(f"Wrote {test['model_path']} ({size / 1e6:.1f} MB), {args.out / 'REPORT.md'}, "
-          f"{args.out / 'report.json'}, learning_curves.png, confusion_matrix.png")
+    print(
+        f"\nTest accuracy {test['test_accuracy']:.4f}, test loss {test['test_loss']:.4f} "
+        f"(best epoch {logger.best_epoch}/{args.epochs}); "
+        f"{np.median(logger.epoch_seconds):.1f} s per epoch, wall time {wall / 60:.1f} min"
+    )
+    print(
+        f"Wrote {test['model_path']} ({size / 1e6:.1f} MB), {args.out / 'REPORT.md'}, "
+        f"{args.out / 'report.json'}, learning_curves.png, confusion_matrix.png"
+    )
     if size > MAX_MODEL_BYTES:
-        print(f"ERROR: the model file is {size / 1e6:.1f} MB, over the "
-              f"{MAX_MODEL_BYTES / 1e6:.0f} MB limit", file=sys.stderr)
+        print(
+            f"ERROR: the model file is {size / 1e6:.1f} MB, over the "
+            f"{MAX_MODEL_BYTES / 1e6:.0f} MB limit",
+            file=sys.stderr,
+        )
         return 1
     if not test["reload_matches"]:
         print("ERROR: the reloaded model predicts differently", file=sys.stderr)
@@ -691,10 +830,15 @@ def replot(out):
     """Redraw learning_curves.png, confusion_matrix.png and REPORT.md from report.json."""
     r = json.loads((Path(out) / "report.json").read_text())
     (Path(out) / "REPORT.md").write_text(markdown_report(r))
-    plot_learning_curves(r["history"], r["best_epoch"], r["learning_rate_at_epoch_end"],
-                         Path(out) / "learning_curves.png")
-    plot_confusion_matrix(np.array(r["confusion_matrix"]), r["test_accuracy"],
-                          Path(out) / "confusion_matrix.png")
+    plot_learning_curves(
+        r["history"],
+        r["best_epoch"],
+        r["learning_rate_at_epoch_end"],
+        Path(out) / "learning_curves.png",
+    )
+    plot_confusion_matrix(
+        np.array(r["confusion_matrix"]), r["test_accuracy"], Path(out) / "confusion_matrix.png"
+    )
     print(f"Redrew the figures and REPORT.md in {out}")
     return 0
 
@@ -710,60 +854,65 @@ def machine_text(mach):
 def markdown_report(r):
     v, mach, rec = r["versions"], r["machine"], r["recipe"]
     classes = range(len(r["confusion_matrix"]))
-    rows = "\n".join(f"| **{i}** | " + " | ".join(str(x) for x in row) + " |"
-                     for i, row in zip(classes, r["confusion_matrix"]))
+    rows = "\n".join(
+        f"| **{i}** | " + " | ".join(str(x) for x in row) + " |"
+        for i, row in zip(classes, r["confusion_matrix"])
+    )
     aug = "; ".join(f"{k.replace('_', ' ')}: {val}" for k, val in rec["augmentation"].items())
     hist = r["history"]
     domains = list(r["data"]["validation"])
     epochs_table = "\n".join(
         f"| {e + 1} | {hist['loss'][e]:.3f} | {hist['accuracy'][e]:.3f} | "
-        + "".join(f"{hist[f'val_{d}_loss'][e]:.3f} | {hist[f'val_{d}_accuracy'][e]:.3f} | "
-                  for d in domains)
+        + "".join(
+            f"{hist[f'val_{d}_loss'][e]:.3f} | {hist[f'val_{d}_accuracy'][e]:.3f} | "
+            for d in domains
+        )
         + f"{r['learning_rate_at_epoch_end'][e]:.2e} | {r['seconds_per_epoch'][e]:.0f} |"
-        for e in range(len(hist["loss"])))
+        for e in range(len(hist["loss"]))
+    )
     val_header = "".join(f"val loss {d} | val accuracy {d} | " for d in domains)
     return f"""# Pretrained ResNet-50 for SIGNS: training report
 
-Written by `{r['command']}` on {r['started']}.
+Written by `{r["command"]}` on {r["started"]}.
 
 | | |
 |---|---|
-| **test accuracy** | **{r['test_accuracy']:.2%}** ({r['test_images']} images) |
-| test loss (cross-entropy) | {r['test_loss']:.4f} |
-| chosen epoch | {r['best_epoch']} of {r['epochs']} (validation accuracy on the worst domain {r['best_val_worst_domain_accuracy']:.2%}, mean label-smoothed loss {r['best_val_mean_loss']:.4f}) |
-| time per epoch | median {r['median_seconds_per_epoch']:.1f} s, fastest {min(r['seconds_per_epoch']):.1f} s |
-| training time (fit) | {r['fit_seconds'] / 60:.1f} min |
-| wall time (all) | {r['wall_seconds'] / 60:.1f} min |
-| CPU time | {r['cpu_seconds'] / 60:.1f} min, i.e. about {r['quiet_wall_estimate_seconds'] / 60:.1f} min of wall time on {r['machine']['cpu_count']} quiet cores (CPU time / cores; a lower bound) |
-| model file | `{r['model_file']}`, {r['model_bytes'] / 1e6:.1f} MB, {r['parameters']:,} parameters, no optimizer state |
-| reloaded with `keras.models.load_model` | {'same predictions' if r['reloaded_model_gives_same_predictions'] else 'DIFFERENT predictions'} |
-| seed | {r['seed']} |
-| strategy | {r['strategy']} on {', '.join(r['devices'])} |
-| versions | Python {v['python']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, NumPy {v['numpy']} |
-| machine | {machine_text(mach)}, {mach['cpu_count']} CPU cores; load average at start {mach.get('load_average_at_start')}, at end {mach.get('load_average_at_end')} |
-| data | {r['data']['train_photos']} training photos and {r['data']['train_renders']} renders, validation {', '.join(f'{n} {k}' for k, n in r['data']['validation'].items())}, {r['data']['test']} test photos; SHA-256 {', '.join(f"{k} {v[:12]}" for k, v in r['data']['files_sha256'].items())} |
+| **test accuracy** | **{r["test_accuracy"]:.2%}** ({r["test_images"]} images) |
+| test loss (cross-entropy) | {r["test_loss"]:.4f} |
+| chosen epoch | {r["best_epoch"]} of {r["epochs"]} (validation accuracy on the worst domain {r["best_val_worst_domain_accuracy"]:.2%}, mean label-smoothed loss {r["best_val_mean_loss"]:.4f}) |
+| time per epoch | median {r["median_seconds_per_epoch"]:.1f} s, fastest {min(r["seconds_per_epoch"]):.1f} s |
+| training time (fit) | {r["fit_seconds"] / 60:.1f} min |
+| wall time (all) | {r["wall_seconds"] / 60:.1f} min |
+| CPU time | {r["cpu_seconds"] / 60:.1f} min, i.e. about {r["quiet_wall_estimate_seconds"] / 60:.1f} min of wall time on {r["machine"]["cpu_count"]} quiet cores (CPU time / cores; a lower bound) |
+| model file | `{r["model_file"]}`, {r["model_bytes"] / 1e6:.1f} MB, {r["parameters"]:,} parameters, no optimizer state |
+| reloaded with `keras.models.load_model` | {"same predictions" if r["reloaded_model_gives_same_predictions"] else "DIFFERENT predictions"} |
+| seed | {r["seed"]} |
+| strategy | {r["strategy"]} on {", ".join(r["devices"])} |
+| versions | Python {v["python"]}, TensorFlow {v["tensorflow"]}, Keras {v["keras"]}, NumPy {v["numpy"]} |
+| machine | {machine_text(mach)}, {mach["cpu_count"]} CPU cores; load average at start {mach.get("load_average_at_start")}, at end {mach.get("load_average_at_end")} |
+| data | {r["data"]["train_photos"]} training photos and {r["data"]["train_renders"]} renders, validation {", ".join(f"{n} {k}" for k, n in r["data"]["validation"].items())}, {r["data"]["test"]} test photos; SHA-256 {", ".join(f"{k} {v[:12]}" for k, v in r["data"]["files_sha256"].items())} |
 
 The load average counts every process on the machine: above the number of cores, other
 work shared the CPU and the times above are longer than on a quiet machine.
 
 ## Recipe
 
-- Model: {rec['model']}.
-- Training data: {rec['training_data']}.
-- Validation: {rec['validation']}.
-- Batch size {rec['batch_size']}, {rec['steps_per_epoch']} steps per epoch.
-- Optimizer: {rec['optimizer']}.
-- Learning rate: {rec['learning_rate']}.
-- Loss: {rec['loss']}.
-- Initialisation: {rec['initialisation']}.
-- Batch-norm momentum: {rec['batch_norm_momentum']} (the saved model keeps 0.99 in its configuration; it only matters when training).
+- Model: {rec["model"]}.
+- Training data: {rec["training_data"]}.
+- Validation: {rec["validation"]}.
+- Batch size {rec["batch_size"]}, {rec["steps_per_epoch"]} steps per epoch.
+- Optimizer: {rec["optimizer"]}.
+- Learning rate: {rec["learning_rate"]}.
+- Loss: {rec["loss"]}.
+- Initialisation: {rec["initialisation"]}.
+- Batch-norm momentum: {rec["batch_norm_momentum"]} (the saved model keeps 0.99 in its configuration; it only matters when training).
 - Augmentation (training images only, in the input pipeline): {aug}.
-- Determinism: {rec['determinism']}.
+- Determinism: {rec["determinism"]}.
 
 ## Test set confusion matrix (rows: true sign, columns: predicted)
 
-| true \\ predicted | {' | '.join(str(i) for i in classes)} |
-|---|{'---|' * len(r['confusion_matrix'])}
+| true \\ predicted | {" | ".join(str(i) for i in classes)} |
+|---|{"---|" * len(r["confusion_matrix"])}
 {rows}
 
 ![confusion matrix](confusion_matrix.png)
@@ -773,7 +922,7 @@ work shared the CPU and the times above are longer than on a quiet machine.
 ![learning curves](learning_curves.png)
 
 | epoch | loss | accuracy | {val_header}learning rate | seconds |
-|---|---|---|{'---|---|' * len(domains)}---|---|
+|---|---|---|{"---|---|" * len(domains)}---|---|
 {epochs_table}
 
 Training loss and accuracy are measured on augmented images with label smoothing, so the
