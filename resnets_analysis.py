@@ -98,7 +98,7 @@ def lesion_study(
     that changes other layers leaves them changed.
 
     Arguments:
-    model -- the course's ResNet-50 (layer names as in ``resnets_model``)
+    model -- the course's ResNet-50 (layer names as in ``resnets_reference``)
     X -- float32 images (m, 64, 64, 3) in [0, 1]
     Y -- one-hot labels (m, 6)
     remove_residual_branch -- notebook 05's exercise: (model, stage, block) -> saved weights

@@ -855,7 +855,7 @@ def keras_applications_layer_name(name):
 
 def copy_keras_applications_weights(source, target):
     """Copy the weights of a ``keras.applications.ResNet50`` into a ResNet-50 of the reference's
-    layout (``resnets_model.ResNet50``).
+    layout (``resnets_reference.ResNet50``).
 
     Every layer of ``source`` with weights is matched by ``keras_applications_layer_name``
     with the layer of ``target`` of that name, and its weights copied

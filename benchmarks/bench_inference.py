@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bench_inference.py [--repeats 3] [--calls 30] [--train-steps 3]
 
-Latency: one 64x64 image through ``resnets_model.ResNet50()`` (the architecture of
+Latency: one 64x64 image through ``resnets_reference.ResNet50()`` (the architecture of
 ``models/resnet50_signs.keras``; the weights do not change the time), median over
 ``--repeats`` x ``--calls`` calls after a warm-up, three ways: ``model(x, training=False)``
 (eager), a ``tf.function`` compiled once, and ``model.predict(x)`` (what notebook 04 calls).
@@ -30,10 +30,10 @@ PEAK_MEMORY_CHILD = r"""
 import json, os, resource, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, sys.argv[1])
-import numpy as np, keras, tensorflow as tf, resnets_model
+import numpy as np, keras, tensorflow as tf, resnets_reference
 after_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 keras.utils.set_random_seed(0)
-model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
+model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
 model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
 rng = np.random.default_rng(0)
 x = rng.random((32, 64, 64, 3), dtype=np.float32)
@@ -82,12 +82,12 @@ def main(argv=None):
     import keras
     import tensorflow as tf
 
-    import resnets_model
+    import resnets_reference
 
     benchutils.start_tensorflow()
 
     keras.utils.set_random_seed(0)
-    model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
+    model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
     x = np.random.default_rng(0).random((1, 64, 64, 3), dtype=np.float32)
     x_tensor = tf.constant(x)
     compiled = tf.function(lambda images: model(images, training=False))

@@ -11,7 +11,7 @@ one built on a matrix product (``x64:gemm:jit``) or a reference loop (``ref``). 
 kernels it also copies the weights into the layout the kernel wants (a *reorder*), at every
 step, since the weights change at every step.
 
-A child process trains ``resnets_model.ResNet50()`` (Adam built first, batch 32 of random
+A child process trains ``resnets_reference.ResNet50()`` (Adam built first, batch 32 of random
 64x64 images) with ``ONEDNN_VERBOSE=1``, which makes oneDNN print one line per kernel run
 with its name, shape and milliseconds; after 3 warm-up steps, the lines of ``--steps``
 steps are kept. Printed: the step's wall time, then the milliseconds per step of each
@@ -40,7 +40,7 @@ import ctypes, json, sys, time
 import numpy as np
 sys.path.insert(0, {repo!r})
 import keras
-import resnets_model
+import resnets_reference
 
 libc = ctypes.CDLL(None)
 def mark(text):  # oneDNN writes with C's stdio: flush it so that the marks fall in place
@@ -48,7 +48,7 @@ def mark(text):  # oneDNN writes with C's stdio: flush it so that the marks fall
     print(text, flush=True)
 
 keras.utils.set_random_seed(0)
-model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
+model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
 model.compile(optimizer="adam", loss="categorical_crossentropy")
 model.optimizer.build(model.trainable_variables)
 rng = np.random.default_rng(0)

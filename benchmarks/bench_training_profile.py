@@ -103,13 +103,13 @@ def main(argv=None):
 
     import keras
 
-    import resnets_model
+    import resnets_reference
     from bench_training_throughput import measured_matmul_peak
 
     benchutils.start_tensorflow()
 
     keras.utils.set_random_seed(0)
-    model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
+    model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     rng = np.random.default_rng(0)
     x = rng.random((args.batch_size, 64, 64, 3), dtype=np.float32)

@@ -24,7 +24,7 @@ settings would give, so that the choice rests on figures from the machine at han
   ``metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")]`` (made before; notebook
   04's compile). Only the first step's time can differ.
 
-Each setting trains ``resnets_model.ResNet50()`` (Adam, batch 32 of random 64x64
+Each setting trains ``resnets_reference.ResNet50()`` (Adam, batch 32 of random 64x64
 images) in a process of its own, since these settings are read when TensorFlow starts:
 one warm-up ``train_on_batch`` (tracing and compilation, reported as "first step"), then
 ``--repeats`` timed runs of ``--steps`` ``train_on_batch`` calls on the same batch, as
@@ -63,11 +63,11 @@ import json, statistics, sys, time
 import numpy as np
 sys.path.insert(0, {repo!r})
 import keras
-import resnets_model
+import resnets_reference
 
 keras.utils.set_random_seed(0)
 batch, steps, repeats, jit = {batch}, {steps}, {repeats}, {jit}
-model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
+model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
 metrics = {{None: None, "string": ["accuracy"],
             "object": [keras.metrics.CategoricalAccuracy(name="accuracy")]}}[{metric!r}]
 model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=metrics,

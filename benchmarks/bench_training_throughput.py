@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bench_training_throughput.py [--repeats 3] [--steps 6] [--batch-size 32]
 
-Both models (``resnets_model.ResNet50()`` and ``keras.applications.ResNet50(weights=None,
+Both models (``resnets_reference.ResNet50()`` and ``keras.applications.ResNet50(weights=None,
 input_shape=(64, 64, 3), classes=6)``, nothing downloaded) train on the same random batch
 of 32 images with the same optimizer (Adam) and loss, in one process: a warm-up (tracing)
 of each, then timed runs of ``--steps`` steps alternating course, applications, course,
@@ -99,10 +99,10 @@ def measured_matmul_peak(n=2048, repeats=5):
 
 def build(which):
     import keras
-    import resnets_model
+    import resnets_reference
 
     if which == "course":
-        model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6)
+        model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
     else:
         model = keras.applications.ResNet50(weights=None, input_shape=(64, 64, 3), classes=6)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")

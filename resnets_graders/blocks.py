@@ -2,7 +2,7 @@
 
 Each grader builds a small model with the learner's function (``resnets_graders.evidence``
 collects it, with the error it raised if any) and the same model with the reference in
-``resnets_model``, on the same fixed input, and compares them:
+``resnets_reference``, on the same fixed input, and compares them:
 
 1. the learner's function runs (an exercise left as it is, or an exception, becomes one
    AssertionError that names the exercise);
@@ -24,7 +24,7 @@ import re
 
 import numpy as np
 
-import resnets_model
+import resnets_reference
 from resnets_graders import fixtures
 from resnets_graders.evidence import collect_block, collect_resnet50
 from resnets_graders.messages import GradingError, error_type, is_a, not_written
@@ -87,8 +87,8 @@ def check_resnet50(ResNet50):
 
 
 _REFERENCES = {
-    "identity_block": lambda: resnets_model.identity_block,
-    "convolutional_block": lambda: resnets_model.convolutional_block,
+    "identity_block": lambda: resnets_reference.identity_block,
+    "convolutional_block": lambda: resnets_reference.convolutional_block,
 }
 
 
@@ -141,7 +141,9 @@ def judge_resnet50(evidence):
     """
     __tracebackhide__ = True  # learners see the message, not the grader's frames
     name = "ResNet50"
-    reference = _build_reference(lambda: resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6))
+    reference = _build_reference(
+        lambda: resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
+    )
     outcome = evidence["outcome"]
     if outcome == "error":
         _explain_error(

@@ -73,7 +73,7 @@ def lesion_model():
     """
     import keras
 
-    from resnets_model import convolutional_block, identity_block
+    from resnets_reference import convolutional_block, identity_block
 
     inputs = keras.Input((6, 6, 4))
     x = convolutional_block(inputs, f=3, filters=[2, 2, 8], stage=2, block="a", s=1)

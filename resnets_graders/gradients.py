@@ -1,7 +1,6 @@
-"""Notebook 01's exercise, ``layer_gradient_norms``: the reference and its grader.
+"""The grader of notebook 01's exercise, ``layer_gradient_norms``.
 
-``layer_gradient_norms`` below is the ONE reference implementation; the instructors'
-notebook's solution region holds the same code (a test keeps the two equal).
+The reference is ``resnets_reference.layer_gradient_norms``.
 ``check_layer_gradient_norms`` runs the learner's function and the reference on the same
 small network and batch, in training and in inference mode, and names the usual mistakes:
 the weights' norm instead of the gradient's, the bias included, the squared norm, the
@@ -12,50 +11,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+import resnets_reference
 from resnets_graders import fixtures
 from resnets_graders.evidence import collect_norms
 from resnets_graders.messages import GradingError, is_a, not_written, raised
 
 EXERCISE = "layer_gradient_norms"
-
-
-def layer_gradient_norms(model, X, Y, training=True):
-    """Norm of the gradient of the loss with respect to each layer's kernel.
-
-    The loss is the mean categorical cross-entropy of the model's predictions on the batch,
-    L = -(1/m) * sum_i sum_c Y[i, c] * log(model(X)[i, c]), as
-    ``keras.losses.categorical_crossentropy`` computes it for each example, averaged over
-    the m examples. The layers measured are those that have a kernel (``Conv2D``,
-    ``Dense``: ``hasattr(layer, "kernel")``), their biases left out. The norm is the
-    Euclidean (Frobenius) norm of dL/dkernel: the square root of the sum of the squares of
-    all its entries.
-
-    Arguments:
-    model -- a keras.Model whose outputs are softmax probabilities, shape (m, C)
-    X -- a batch of inputs, float32 array (m, n_H, n_W, n_C)
-    Y -- the batch's one-hot labels, array (m, C)
-    training -- True to run the model as in a training step (BatchNormalization normalises
-                with the batch's own statistics, and updates its moving averages),
-                False to run it as in prediction
-
-    Returns:
-    norms -- dict {layer name: norm as a Python float}, one entry per layer with a kernel,
-             in the order of ``model.layers`` (from the input to the output)
-    """
-    ### BEGIN SOLUTION
-    kernel_layers = [layer for layer in model.layers if hasattr(layer, "kernel")]
-    with tf.GradientTape() as tape:
-        probabilities = model(X, training=training)
-        loss = tf.reduce_mean(keras.losses.categorical_crossentropy(Y, probabilities))
-    gradients = tape.gradient(loss, [layer.kernel for layer in kernel_layers])
-    norms = {
-        layer.name: float(tf.norm(gradient)) for layer, gradient in zip(kernel_layers, gradients)
-    }
-    ### END SOLUTION
-    return norms
-
-
-# --------------------------------------------------------------------------- grader
 
 
 _grader_model = fixtures.gradients_model  # the fixed network and batch of the grader
@@ -171,7 +132,9 @@ def judge_norms(evidence):
             "gradient; do not apply it with an optimizer."
         )
 
-    expected = _norms_of(_grader_model(), X, Y, training)
+    expected = list(
+        resnets_reference.layer_gradient_norms(_grader_model(), X, Y, training).values()
+    )
     if _close(values, expected):
         return
 

@@ -498,7 +498,7 @@ def forbidden_paths():
     paths = [
         REPO_ROOT / p
         for p in (
-            "resnets_model.py",
+            "resnets_reference.py",
             "resnets_graders",
             "notebooks",
             "tools",
@@ -515,10 +515,10 @@ def forbidden_paths():
     for entry in sys.path:
         folder = Path(entry or ".")
         for candidate in (
-            folder / "resnets_model.py",
+            folder / "resnets_reference.py",
             folder / "resnets_graders",
             *(
-                folder / "__pycache__" / f"resnets_model.{tag}{suffix}.pyc"
+                folder / "__pycache__" / f"resnets_reference.{tag}{suffix}.pyc"
                 for suffix in ("", ".opt-1", ".opt-2")
             ),
         ):

@@ -10,7 +10,7 @@ notebook would, then calls each exercise's function on the grader's fixed inputs
 nothing, and no reference implementation or grader is within its reach: the graders'
 modules are never imported here, the check functions the set-up cells import are
 stand-ins that do nothing, and a reference a set-up cell loaded (notebook 04's
-``resnets_model``) has the exercise's own function replaced by one that refuses to run.
+``resnets_reference``) has the exercise's own function replaced by one that refuses to run.
 
 Before the first solution cell runs, an audit hook (``sys.addaudithook``, which cannot be
 removed) makes this process refuse to import the course's references or graders, to read
@@ -32,7 +32,7 @@ from pathlib import Path
 VIOLATION = "VIOLATION "
 # Names of modules a solution may not import, and events that are refused outright.
 REFERENCE_MODULES = (
-    "resnets_model",
+    "resnets_reference",
     "resnets_graders",
     "grade",
     "make_learner_notebooks",
@@ -301,7 +301,7 @@ def _neutralise(exercise):
     namespace = {}
     exec(f"def refused(*args, **kwargs):\n    raise PermissionError({message!r})\n", namespace)
     refused = namespace["refused"].__code__
-    for module_name in ("resnets_model", "resnets_graders.gradients", "resnets_graders.lesion"):
+    for module_name in ("resnets_reference",):  # every reference solution lives there
         module = sys.modules.get(module_name)
         function = getattr(module, exercise, None) if module else None
         if callable(function) and hasattr(function, "__code__"):
@@ -353,7 +353,7 @@ def main(argv=None):
         except (SyntaxError, ValueError, OverflowError) as error:
             compiled.append((None, record(error)))
     if "remove_residual_branch" in job["exercises"]:
-        import resnets_model  # noqa: F401  the grader's network is built from its blocks
+        import resnets_reference  # noqa: F401  the grader's network is built from its blocks
     import keras  # noqa: F401  what collecting and saving need, loaded before the guard
     import tensorflow  # noqa: F401
 

@@ -1,7 +1,6 @@
-"""Notebook 05's exercise, ``remove_residual_branch``: the reference and its grader.
+"""The grader of notebook 05's exercise, ``remove_residual_branch``.
 
-``remove_residual_branch`` below is the ONE reference implementation; the instructors'
-notebook's solution region holds the same code (a test keeps the two equal).
+The reference is ``resnets_reference.remove_residual_branch``.
 ``check_remove_residual_branch`` runs the learner's function on a small network of the
 course's blocks with BatchNorm weights that are all different from 0 and 1, then looks at
 what changed: which layer, which of its four weight arrays, what was returned, and what the
@@ -10,43 +9,12 @@ block computes afterwards. Each usual mistake gets its own message.
 
 import numpy as np
 
+import resnets_reference
 from resnets_graders import fixtures
 from resnets_graders.evidence import collect_lesion
 from resnets_graders.messages import GradingError, is_a, not_written, raised
 
 EXERCISE = "remove_residual_branch"
-
-
-def remove_residual_branch(model, stage, block):
-    """Silence the residual branch of one block of the course's ResNet-50, keeping its shortcut.
-
-    A block computes ReLU(F(x) + shortcut(x)), and its branch F ends with the batch
-    normalization ``bn{stage}{block}_branch2c``, which outputs gamma * x_hat + beta. With
-    gamma and beta set to zero that layer outputs zeros whatever its input, so F(x) = 0 and
-    the block passes on ReLU(shortcut(x)): the input itself for an identity block (its input
-    comes out of a ReLU already), the projected input for a convolutional block. The moving
-    mean and variance stay as they are (a zero variance would divide by almost nothing).
-
-    Arguments:
-    model -- a keras.Model built from the course's blocks (layer names as in resnets_model)
-    stage -- the stage's number, an int from 2 to 5
-    block -- the block's letter within the stage, "a", "b", ...
-
-    Returns:
-    saved -- the layer's weights before the change, the list
-             [gamma, beta, moving_mean, moving_variance] that ``get_weights()`` returned,
-             so that ``layer.set_weights(saved)`` puts the branch back
-    """
-    ### BEGIN SOLUTION
-    layer = model.get_layer(f"bn{stage}{block}_branch2c")
-    saved = layer.get_weights()
-    gamma, beta, moving_mean, moving_variance = saved
-    layer.set_weights([np.zeros_like(gamma), np.zeros_like(beta), moving_mean, moving_variance])
-    ### END SOLUTION
-    return saved
-
-
-# --------------------------------------------------------------------------- grader
 
 
 _grader_model = fixtures.lesion_model  # the grader's fixed network and input
@@ -205,9 +173,7 @@ def judge_lesion(evidence):
     for name, weights in after.items():
         model.get_layer(name).set_weights(weights)
     reference = _grader_model()
-    reference.get_layer(target).set_weights(
-        [np.zeros_like(old_gamma), np.zeros_like(old_beta), old_mean, old_variance]
-    )
+    resnets_reference.remove_residual_branch(reference, stage, block)
     X = _grader_input()
     got = np.asarray(model(X, training=False))
     expected = np.asarray(reference(X, training=False))

@@ -3,7 +3,7 @@
 Two checks on the text of a solution cell, neither of which runs it:
 
 * :func:`refusal` rejects a solution that imports or names a course reference
-  (``resnets_model``, the graders, the instructors' notebooks, the grading tools), or that
+  (``resnets_reference``, the graders, the instructors' notebooks, the grading tools), or that
   reaches for code by a dynamic route (``exec``, ``eval``, ``__import__``, ``importlib``,
   ``open``, ``sys.modules``, a function's ``__globals__``, ...). No solution of this course
   needs any of these. The kernel's audit hook (resnets_graders/kernel.py) stops the routes
@@ -17,7 +17,7 @@ import ast
 
 # Modules (top-level names) and text that point at a course reference or grader.
 REFERENCE_MODULES = (
-    "resnets_model",
+    "resnets_reference",
     "resnets_graders",
     "grade",
     "make_learner_notebooks",
@@ -30,7 +30,7 @@ REFERENCE_MODULES = (
     "tests",
 )
 REFERENCE_TEXT = (
-    "resnets_model",
+    "resnets_reference",
     "resnets_graders",
     "notebooks/solutions",
     "solutions/0",

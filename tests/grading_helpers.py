@@ -128,7 +128,7 @@ def identity_block(X, f, filters, stage, block):
 """
 IMPORTED = """# GRADED FUNCTION: identity_block
 
-from resnets_model import identity_block
+from resnets_reference import identity_block
 """
 CRASH = """# GRADED FUNCTION: identity_block
 

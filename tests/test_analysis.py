@@ -6,7 +6,7 @@ import pytest
 
 import resnets_analysis as ra
 import resnets_vanishing as rv
-from resnets_graders.lesion import remove_residual_branch
+from resnets_reference import remove_residual_branch
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def twins():
 @pytest.fixture(scope="module")
 def resnet50():
     keras.utils.set_random_seed(0)
-    from resnets_model import ResNet50
+    from resnets_reference import ResNet50
 
     return ResNet50(input_shape=(64, 64, 3), classes=6)
 

@@ -8,11 +8,12 @@ import pytest
 import test_graders_blocks as blocks
 import test_graders_gradients as gradients
 import test_graders_lesion as lesion
-import resnets_model
+import resnets_reference
 from resnets_graders import evidence, judge
 from resnets_graders.blocks import check_convolutional_block, check_identity_block, check_resnet50
-from resnets_graders.gradients import check_layer_gradient_norms, layer_gradient_norms
-from resnets_graders.lesion import check_remove_residual_branch, remove_residual_branch
+from resnets_graders.gradients import check_layer_gradient_norms
+from resnets_graders.lesion import check_remove_residual_branch
+from resnets_reference import layer_gradient_norms, remove_residual_branch
 
 
 def _params(test, index=0):
@@ -23,10 +24,10 @@ def _params(test, index=0):
 
 def _cases():
     cases = [
-        ("identity_block", "reference", resnets_model.identity_block),
+        ("identity_block", "reference", resnets_reference.identity_block),
         ("identity_block", "ops.relu and +", blocks.make_identity_block(ops_relu=True)),
         ("identity_block", "not written", blocks.not_written),
-        ("convolutional_block", "reference", resnets_model.convolutional_block),
+        ("convolutional_block", "reference", resnets_reference.convolutional_block),
         ("convolutional_block", "shortcut first", blocks.make_convolutional_block()),
         ("convolutional_block", "not written", blocks.not_written),
         ("layer_gradient_norms", "reference", layer_gradient_norms),
@@ -52,7 +53,7 @@ def _cases():
 
 def _resnet50_cases():
     cases = [
-        ("ResNet50", "reference", resnets_model.ResNet50),
+        ("ResNet50", "reference", resnets_reference.ResNet50),
         ("ResNet50", "not written", blocks.not_written),
     ]
     for mistake in _params(blocks.test_resnet50_mistakes):
@@ -105,7 +106,7 @@ def test_the_check_cell_and_make_grade_agree_on_resnet50(exercise, name, functio
 
 def test_evidence_that_lacks_a_case_fails():
     """A forged evidence file with fewer cases than the grader asks for is not a pass."""
-    cases = evidence.collect("identity_block", resnets_model.identity_block)
+    cases = evidence.collect("identity_block", resnets_reference.identity_block)
     assert judge.judge("identity_block", cases) == (True, "All tests passed.")
     passed, message = judge.judge("identity_block", cases[:1])
     assert not passed and "not what the grader asked for" in message

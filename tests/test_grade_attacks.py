@@ -51,13 +51,13 @@ CASES = {
     "reference imported by __import__": dict(
         exercise_source=(
             "# GRADED FUNCTION: identity_block\n\n"
-            "identity_block = __import__('resnets_' + 'model').identity_block\n"
+            "identity_block = __import__('resnets_' + 'reference').identity_block\n"
         )
     ),
     "reference file read and run": dict(
         exercise_source=(
             "# GRADED FUNCTION: identity_block\n\n"
-            f"exec(open({str(g.REPO_ROOT)!r} + '/resnets_' + 'model.py').read())\n"
+            f"exec(open({str(g.REPO_ROOT)!r} + '/resnets_' + 'reference.py').read())\n"
         )
     ),
     "grader patched without naming it": dict(exercise_source=g.PATCHED_GRADER_QUIETLY),
@@ -76,7 +76,7 @@ CASES = {
             "def identity_block(X, f, filters, stage, block):\n    pass\n\n"
             "files = getattr(getattr(tf, 'io'), 'gf' + 'ile')\n"
             f"text = getattr(files, 'GF' + 'ile')({str(g.REPO_ROOT)!r} + '/resnets_'"
-            " + 'model.py').read()\n"
+            " + 'reference.py').read()\n"
             "getattr(getattr(print, '__se' + 'lf__'), 'ex' + 'ec')(text)\n"
         )
     ),
@@ -149,7 +149,7 @@ def test_importing_the_reference_is_not_accepted(graded):
     _failing(
         graded,
         "reference imported",
-        "not accepted: the solution imports resnets_model, one of the course's reference",
+        "not accepted: the solution imports resnets_reference, one of the course's reference",
     )
 
 

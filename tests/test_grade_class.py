@@ -32,7 +32,7 @@ EXPECTED = [  # learner, points, result, message, flags, file
         "cy.ipynb",
     ),
     ("dee", "0", "fail", NOT_WRITTEN, "", "dee/02_identity_block.ipynb"),
-    ("eve", "0", "fail", REFUSED.format("resnets_model"), "refused-access", "eve.ipynb"),
+    ("eve", "0", "fail", REFUSED.format("resnets_reference"), "refused-access", "eve.ipynb"),
     ("fay", "0", "fail", REFUSED.format("resnets_graders.blocks"), "refused-access", "fay.ipynb"),
     (
         "gus",

@@ -51,11 +51,11 @@ def test_renamed_respaced_recommented_copies_are_flagged():
 
 
 REFUSED = {
-    "from resnets_model import identity_block": "imports resnets_model",
+    "from resnets_reference import identity_block": "imports resnets_reference",
     "import resnets_graders.blocks as b": "imports resnets_graders.blocks",
     "from tools import grade": "imports tools",
-    "m = __import__('resnets_model')": "uses `__import__`",
-    "path = 'resnets_model.py'": "names 'resnets_model'",
+    "m = __import__('resnets_reference')": "uses `__import__`",
+    "path = 'resnets_reference.py'": "names 'resnets_reference'",
     "import importlib": "imports the module importlib",
     "exec(source)": "uses `exec`",
     "f = open(path)": "uses `open`",
@@ -75,7 +75,7 @@ ACCEPTED = (
     "kernel = getattr(layer, attribute, None)",
     "import os\nimport tensorflow as tf\nfrom keras import layers",
     "%time x = 1",
-    '"""Returns the solutions of the block, as resnets_model does."""',
+    '"""Returns the solutions of the block, as resnets_reference does."""',
 )
 
 
@@ -107,7 +107,7 @@ attempts = {
     "read": lambda: open(os.path.join(secret, "answer.py")).read(),
     "read through a link": lambda: open("/proc/self/root" + secret + "/answer.py").read(),
     "write outside": lambda: open(os.path.join(secret, "..", "out.txt"), "w"),
-    "import": lambda: __import__("resnets_model"),
+    "import": lambda: __import__("resnets_reference"),
     "process": lambda: subprocess.run(["true"]),
     "network": lambda: socket.create_connection(("192.0.2.1", 80), timeout=1),
     "signal": lambda: os.kill(os.getppid(), 0),
@@ -259,11 +259,11 @@ def test_an_exercise_as_given_is_known_unwritten_without_running(path):
 
 
 NEUTRALISED = textwrap.dedent("""
-    import resnets_model
-    from resnets_model import identity_block
+    import resnets_reference
+    from resnets_reference import identity_block
     from resnets_graders.kernel import _neutralise
     _neutralise("ResNet50")
-    for route in (lambda: resnets_model.ResNet50(),
+    for route in (lambda: resnets_reference.ResNet50(),
                   lambda: identity_block.__globals__["ResNet50"]()):
         try:
             route()
@@ -274,7 +274,7 @@ NEUTRALISED = textwrap.dedent("""
 
 
 def test_the_exercises_reference_refuses_to_run_in_the_kernel():
-    """Notebook 04's set-up imports resnets_model for its blocks; its ResNet50 then refuses
+    """Notebook 04's set-up imports resnets_reference for its blocks; its ResNet50 then refuses
     to run however it is reached."""
     result = subprocess.run(
         [sys.executable, "-c", NEUTRALISED],
@@ -313,10 +313,10 @@ def test_a_linked_submission_is_not_followed(tmp_path):
 
 
 def test_an_installed_copy_of_the_references_is_out_of_reach_too(tmp_path, monkeypatch):
-    (tmp_path / "resnets_model.py").write_text("# a copy, as `pip install .` would make\n")
+    (tmp_path / "resnets_reference.py").write_text("# a copy, as `pip install .` would make\n")
     (tmp_path / "resnets_graders").mkdir()
     monkeypatch.syspath_prepend(str(tmp_path))
     forbidden = grading.forbidden_paths()
-    assert tmp_path / "resnets_model.py" in forbidden
+    assert tmp_path / "resnets_reference.py" in forbidden
     assert tmp_path / "resnets_graders" in forbidden
     assert g.REPO_ROOT / "notebooks" in forbidden

@@ -1,7 +1,7 @@
 """The graders of notebooks 02-04 accept the reference and reject each common mistake with
 its own message.
 
-Every mistaken implementation below is a copy of the reference in resnets_model.py with
+Every mistaken implementation below is a copy of the reference in resnets_reference.py with
 one mistake; the test requires the grader to fail with the message that names it.
 """
 
@@ -24,7 +24,7 @@ from keras.layers import (
     ZeroPadding2D,
 )
 
-import resnets_model
+import resnets_reference
 from resnets_graders.blocks import (
     check_convolutional_block,
     check_identity_block,
@@ -135,8 +135,8 @@ def make_resnet50(
     stage3_first="conv",
 ):
     """The reference ResNet-50, with one change given by the keyword arguments."""
-    identity_block = resnets_model.identity_block
-    convolutional_block = resnets_model.convolutional_block
+    identity_block = resnets_reference.identity_block
+    convolutional_block = resnets_reference.convolutional_block
 
     def ResNet50(input_shape=(64, 64, 3), classes=6):
         X_input = Input(input_shape)
@@ -188,7 +188,7 @@ def not_written(*args, **kwargs):
 
 
 def test_identity_block_reference_passes(capsys):
-    check_identity_block(resnets_model.identity_block)
+    check_identity_block(resnets_reference.identity_block)
     assert capsys.readouterr().out.strip() == "All tests passed."
 
 
@@ -289,7 +289,7 @@ def test_identity_block_other_error_is_one_line():
 
 def test_identity_block_returning_none():
     def no_return(X, f, filters, stage, block):
-        resnets_model.identity_block(X, f, filters, stage, block)
+        resnets_reference.identity_block(X, f, filters, stage, block)
 
     with pytest.raises(AssertionError, match=r"identity_block returned None"):
         check_identity_block(no_return)
@@ -299,7 +299,7 @@ def test_identity_block_returning_none():
 
 
 def test_convolutional_block_reference_passes(capsys):
-    check_convolutional_block(resnets_model.convolutional_block)
+    check_convolutional_block(resnets_reference.convolutional_block)
     assert capsys.readouterr().out.strip() == "All tests passed."
 
 
@@ -336,7 +336,7 @@ def test_convolutional_block_mistakes(mistake, message):
 
 def test_convolutional_block_hard_coded_stride():
     def hard_coded(X, f, filters, stage, block, s=2):
-        return resnets_model.convolutional_block(X, f, filters, stage, block, s=2)
+        return resnets_reference.convolutional_block(X, f, filters, stage, block, s=2)
 
     with pytest.raises(
         AssertionError,
@@ -359,7 +359,7 @@ def test_convolutional_block_not_written():
 
 
 def test_resnet50_reference_passes(capsys):
-    check_resnet50(resnets_model.ResNet50)
+    check_resnet50(resnets_reference.ResNet50)
     assert capsys.readouterr().out.strip() == "All tests passed."
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from resnets_graders.gradients import check_layer_gradient_norms, layer_gradient_norms
+from resnets_graders.gradients import check_layer_gradient_norms
+from resnets_reference import layer_gradient_norms
 
 
 def _kernel_layers(model):

@@ -10,7 +10,8 @@ import re
 import numpy as np
 import pytest
 
-from resnets_graders.lesion import check_remove_residual_branch, remove_residual_branch
+from resnets_graders.lesion import check_remove_residual_branch
+from resnets_reference import remove_residual_branch
 
 
 def make_remove(

@@ -24,7 +24,7 @@ def test_layout():
         "environment.yml",
         "requirements.txt",
         "resnets_utils.py",
-        "resnets_model.py",
+        "resnets_reference.py",
         "resnets_graders",
         "datasets/README.md",
         "images/README.md",

@@ -2,10 +2,9 @@
 
 For every graded function (a code cell starting ``# GRADED FUNCTION: name``) of every
 notebook in notebooks/solutions/, each region between ``### BEGIN SOLUTION`` and
-``### END SOLUTION`` must equal the region of the same function in its reference module,
-ignoring indentation, trailing spaces and blank lines: notebooks 02-04's functions live in
-resnets_model.py, notebook 01's ``layer_gradient_norms`` in resnets_graders/gradients.py,
-notebook 05's ``remove_residual_branch`` in resnets_graders/lesion.py.
+``### END SOLUTION`` must equal the region of the same function in resnets_reference.py,
+the one home of every reference solution, ignoring indentation, trailing spaces and blank
+lines.
 """
 
 import ast
@@ -17,11 +16,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS_DIR = REPO_ROOT / "notebooks" / "solutions"
-REFERENCE_MODULES = (
-    REPO_ROOT / "resnets_model.py",
-    REPO_ROOT / "resnets_graders" / "gradients.py",
-    REPO_ROOT / "resnets_graders" / "lesion.py",
-)
+REFERENCE_MODULE = REPO_ROOT / "resnets_reference.py"
 GRADED = re.compile(r"^\s*# GRADED FUNCTION: (\w+)\s*$", re.MULTILINE)
 
 
@@ -43,16 +38,13 @@ def solution_regions(source):
 
 
 def reference_functions():
-    """{function name: source} of every top-level function of the reference modules."""
-    functions = {}
-    for module in REFERENCE_MODULES:
-        if not module.exists():
-            continue
-        source = module.read_text()
-        for node in ast.parse(source).body:
-            if isinstance(node, ast.FunctionDef):
-                functions[node.name] = ast.get_source_segment(source, node)
-    return functions
+    """{function name: source} of every top-level function of resnets_reference.py."""
+    source = REFERENCE_MODULE.read_text()
+    return {
+        node.name: ast.get_source_segment(source, node)
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef)
+    }
 
 
 def graded_functions():
@@ -80,12 +72,7 @@ GRADED_FUNCTIONS = graded_functions()
 def test_solution_regions_equal_reference(notebook, name, source):
     references = reference_functions()
     if name not in references:
-        if name == "layer_gradient_norms":
-            pytest.skip("resnets_graders/gradients.py has no reference layer_gradient_norms")
-        pytest.fail(
-            f"{notebook}: graded function {name} has no reference function in "
-            f"{', '.join(m.name for m in REFERENCE_MODULES)}"
-        )
+        pytest.fail(f"{notebook}: graded function {name} has no reference in resnets_reference.py")
     expected = solution_regions(references[name])
     got = solution_regions(source)
     assert expected, f"the reference {name} has no ### BEGIN SOLUTION region"
@@ -99,7 +86,29 @@ def test_solution_regions_equal_reference(notebook, name, source):
         )
 
 
-def test_every_reference_function_with_a_solution_is_in_a_notebook():
-    """Notebooks 02-04 teach all three graded functions of resnets_model.py."""
-    names = {name for _, name, _ in GRADED_FUNCTIONS}
-    assert {"identity_block", "convolutional_block", "ResNet50"} <= names
+def test_every_reference_is_taught_by_one_notebook():
+    """Each reference function is the graded function of exactly one notebook, in order."""
+    taught = [(notebook[:2], name) for notebook, name, _ in GRADED_FUNCTIONS]
+    assert taught == [
+        ("01", "layer_gradient_norms"),
+        ("02", "identity_block"),
+        ("03", "convolutional_block"),
+        ("04", "ResNet50"),
+        ("05", "remove_residual_branch"),
+    ]
+    assert set(reference_functions()) == {name for _, name in taught}
+
+
+def test_no_other_module_defines_a_reference():
+    """The graders, tools and benchmarks import the references; none keeps its own copy."""
+    names = set(reference_functions())
+    for path in sorted(REPO_ROOT.glob("*.py")) + sorted(
+        p
+        for folder in ("resnets_graders", "tools", "benchmarks", "signs_renderer")
+        for p in (REPO_ROOT / folder).rglob("*.py")
+    ):
+        if path == REFERENCE_MODULE or path.name == "conftest.py":
+            continue
+        tree = ast.parse(path.read_text())
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert not defined & names, f"{path.relative_to(REPO_ROOT)} defines {defined & names}"

@@ -4,7 +4,7 @@
 
 writes, in ``--out`` (default ``models/``):
 
-- ``resnet50_signs.keras``: ``resnets_model.ResNet50()`` with the trained weights, saved
+- ``resnet50_signs.keras``: ``resnets_reference.ResNet50()`` with the trained weights, saved
   uncompiled (no optimizer state, about 94 MB), loadable with
   ``keras.models.load_model(path)`` in safe mode. Its layer names are the reference's, so its
   weights also load by name into a learner's model of notebook 04;
@@ -576,7 +576,7 @@ def build_model(args, strategy, n_classes, total_steps, warmup_steps):
     """The reference ResNet-50, zero-init residual, compiled with AdamW on the schedule.
     Returns (model, schedule, loss)."""
     import keras
-    import resnets_model
+    import resnets_reference
 
     schedule = keras.optimizers.schedules.CosineDecay(
         initial_learning_rate=0.0,
@@ -587,7 +587,7 @@ def build_model(args, strategy, n_classes, total_steps, warmup_steps):
     )
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing)
     with strategy.scope():
-        model = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=n_classes)
+        model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=n_classes)
         prepare_for_training(model, args.bn_momentum)
         optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=args.weight_decay)
         optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
@@ -620,10 +620,10 @@ def evaluate(weights, data, n_classes, batch_size, out):
     """The chosen weights in a fresh uncompiled model, tested once, saved and reloaded.
     Returns (model, a dict of test results)."""
     import keras
-    import resnets_model
+    import resnets_reference
 
     keras.backend.clear_session()
-    final = resnets_model.ResNet50(input_shape=(64, 64, 3), classes=n_classes)
+    final = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=n_classes)
     final.set_weights(weights)
     X_test, Y_test = data["test"]
     y_test = Y_test.argmax(axis=1)
@@ -673,7 +673,7 @@ def recipe(args, steps_per_epoch, warmup_steps, counts):
         else ""
     )
     return {
-        "model": "resnets_model.ResNet50(input_shape=(64, 64, 3), classes=6), "
+        "model": "resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6), "
         "inputs scaled to [0, 1]",
         "training_data": f"{counts['train_photos']} photos{renders}",
         "validation": f"{', '.join(f'{n} {k}' for k, n in counts['validation'].items())} "

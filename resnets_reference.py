@@ -1,14 +1,31 @@
-"""The course's reference ResNet-50 (He et al., 2015), in the form of the original
-assignment (deeplearning.ai, 2018).
+"""The course's reference solutions: every graded function of notebooks 01 to 05, here
+and nowhere else.
 
-One small function per idea, with the original assignment's names, so that a learner's
-model and this one share every layer name (``conv1``, ``bn_conv1``, ``res2a_branch2a``,
-``bn2a_branch1``, ``avg_pool``, ``fc6``, ...). The graders compare a learner's blocks with these on the
-same input; the training command, the benchmarks and the instructors' notebooks use the
-same code (a test keeps the notebooks' solution regions equal to it).
+| notebook | function | what it is |
+|---|---|---|
+| 01 | ``layer_gradient_norms`` | the norm of the loss's gradient at each layer's kernel |
+| 02 | ``identity_block`` | ResNet's block whose shortcut is the identity |
+| 03 | ``convolutional_block`` | the block whose shortcut is a 1x1 projection |
+| 04 | ``ResNet50`` | ResNet-50 (He et al., 2015) in the original assignment's layout |
+| 05 | ``remove_residual_branch`` | the lesion: a block's residual branch silenced |
+
+Everything that needs "the answer" imports it from here: the graders (``resnets_graders``
+compare a learner's function with these on the same input), the training command
+(``tools/train_pretrained.py``), the benchmarks, and notebooks 03 to 05, which build on the
+blocks of the notebooks before them. Each function's ``### BEGIN SOLUTION`` ...
+``### END SOLUTION`` region is what the learners' notebooks leave out, and the instructors'
+notebooks hold the same lines (``tests/test_solutions_match_reference.py`` keeps them
+equal, so change both together).
+
+The blocks and the model follow the original assignment (deeplearning.ai, 2018): one small
+function per idea, with its layer names (``conv1``, ``bn_conv1``, ``res2a_branch2a``,
+``bn2a_branch1``, ``avg_pool``, ``fc6``, ...), so that a learner's model and this one share
+every layer name.
 """
 
 import keras
+import numpy as np
+import tensorflow as tf
 from keras.initializers import glorot_uniform
 from keras.layers import (
     Activation,
@@ -233,3 +250,68 @@ def ResNet50(input_shape=(64, 64, 3), classes=6):
     model = keras.Model(inputs=X_input, outputs=X, name="ResNet50")
 
     return model
+
+
+def layer_gradient_norms(model, X, Y, training=True):
+    """Norm of the gradient of the loss with respect to each layer's kernel.
+
+    The loss is the mean categorical cross-entropy of the model's predictions on the batch,
+    L = -(1/m) * sum_i sum_c Y[i, c] * log(model(X)[i, c]), as
+    ``keras.losses.categorical_crossentropy`` computes it for each example, averaged over
+    the m examples. The layers measured are those that have a kernel (``Conv2D``,
+    ``Dense``: ``hasattr(layer, "kernel")``), their biases left out. The norm is the
+    Euclidean (Frobenius) norm of dL/dkernel: the square root of the sum of the squares of
+    all its entries.
+
+    Arguments:
+    model -- a keras.Model whose outputs are softmax probabilities, shape (m, C)
+    X -- a batch of inputs, float32 array (m, n_H, n_W, n_C)
+    Y -- the batch's one-hot labels, array (m, C)
+    training -- True to run the model as in a training step (BatchNormalization normalises
+                with the batch's own statistics, and updates its moving averages),
+                False to run it as in prediction
+
+    Returns:
+    norms -- dict {layer name: norm as a Python float}, one entry per layer with a kernel,
+             in the order of ``model.layers`` (from the input to the output)
+    """
+    ### BEGIN SOLUTION
+    kernel_layers = [layer for layer in model.layers if hasattr(layer, "kernel")]
+    with tf.GradientTape() as tape:
+        probabilities = model(X, training=training)
+        loss = tf.reduce_mean(keras.losses.categorical_crossentropy(Y, probabilities))
+    gradients = tape.gradient(loss, [layer.kernel for layer in kernel_layers])
+    norms = {
+        layer.name: float(tf.norm(gradient)) for layer, gradient in zip(kernel_layers, gradients)
+    }
+    ### END SOLUTION
+    return norms
+
+
+def remove_residual_branch(model, stage, block):
+    """Silence the residual branch of one block of the course's ResNet-50, keeping its shortcut.
+
+    A block computes ReLU(F(x) + shortcut(x)), and its branch F ends with the batch
+    normalization ``bn{stage}{block}_branch2c``, which outputs gamma * x_hat + beta. With
+    gamma and beta set to zero that layer outputs zeros whatever its input, so F(x) = 0 and
+    the block passes on ReLU(shortcut(x)): the input itself for an identity block (its input
+    comes out of a ReLU already), the projected input for a convolutional block. The moving
+    mean and variance stay as they are (a zero variance would divide by almost nothing).
+
+    Arguments:
+    model -- a keras.Model built from the course's blocks (the layer names of ``ResNet50`` above)
+    stage -- the stage's number, an int from 2 to 5
+    block -- the block's letter within the stage, "a", "b", ...
+
+    Returns:
+    saved -- the layer's weights before the change, the list
+             [gamma, beta, moving_mean, moving_variance] that ``get_weights()`` returned,
+             so that ``layer.set_weights(saved)`` puts the branch back
+    """
+    ### BEGIN SOLUTION
+    layer = model.get_layer(f"bn{stage}{block}_branch2c")
+    saved = layer.get_weights()
+    gamma, beta, moving_mean, moving_variance = saved
+    layer.set_weights([np.zeros_like(gamma), np.zeros_like(beta), moving_mean, moving_variance])
+    ### END SOLUTION
+    return saved
