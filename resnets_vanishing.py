@@ -98,18 +98,6 @@ def build_network(
     kind = "residual" if residual else "plain"
     name = f"{kind}_{depth}_{activation}{'_bn' if batchnorm else ''}"
 
-    def unit(x, k):
-        if batchnorm:
-            x = layers.BatchNormalization(name=f"bn{k}")(x)
-        x = layers.Activation(activation, name=f"{activation}{k}")(x)
-        return layers.Conv2D(
-            width,
-            3,
-            padding="same",
-            kernel_initializer=glorot_uniform(seed=seed + k),
-            name=f"conv{k}",
-        )(x)
-
     inputs = keras.Input(shape=input_shape, name="images")
     x = layers.Conv2D(
         width,
@@ -122,22 +110,51 @@ def build_network(
     k = 1
     for b in range(n_blocks):
         shortcut = x
-        x = unit(x, k + 1)
-        x = unit(x, k + 2)
+        x = _pre_activation_unit(x, k + 1, width, activation, batchnorm, seed)
+        x = _pre_activation_unit(x, k + 2, width, activation, batchnorm, seed)
         k += 2
         if residual:
             x = layers.Add(name=f"add{b + 1}")([shortcut, x])
+    outputs = _classifier_head(x, classes, activation, batchnorm, seed + depth)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _pre_activation_unit(x, k, width, activation, batchnorm, seed):
+    """``[bn{k}] -> {activation}{k} -> conv{k}`` (3x3, ``width`` filters, padding 'same',
+    ``glorot_uniform(seed=seed + k)``) applied to the tensor ``x``; returns its output, of
+    ``x``'s height and width with ``width`` channels."""
+    from keras import layers
+    from keras.initializers import glorot_uniform
+
+    if batchnorm:
+        x = layers.BatchNormalization(name=f"bn{k}")(x)
+    x = layers.Activation(activation, name=f"{activation}{k}")(x)
+    return layers.Conv2D(
+        width,
+        3,
+        padding="same",
+        kernel_initializer=glorot_uniform(seed=seed + k),
+        name=f"conv{k}",
+    )(x)
+
+
+def _classifier_head(x, classes, activation, batchnorm, kernel_seed):
+    """``[bn_final] -> {activation}_final -> avg_pool -> fc`` (softmax, its kernel
+    ``glorot_uniform(seed=kernel_seed)``) applied to the feature maps ``x`` (m, H, W, width);
+    returns the probabilities (m, classes)."""
+    from keras import layers
+    from keras.initializers import glorot_uniform
+
     if batchnorm:
         x = layers.BatchNormalization(name="bn_final")(x)
     x = layers.Activation(activation, name=f"{activation}_final")(x)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    outputs = layers.Dense(
+    return layers.Dense(
         classes,
         activation="softmax",
         name="fc",
-        kernel_initializer=glorot_uniform(seed=seed + depth),
+        kernel_initializer=glorot_uniform(seed=kernel_seed),
     )(x)
-    return keras.Model(inputs, outputs, name=name)
 
 
 def kernel_layers(model):
@@ -192,41 +209,12 @@ def train_recording_gradients(
     ValueError -- if a layer with a kernel is frozen (``trainable=False``), or as
                   ``fused_optimizer_update`` says
     """
-    import keras
     import tensorflow as tf
 
-    variables = model.trainable_variables
-    kernel_index = []
-    for layer in kernel_layers(model):
-        index = next((i for i, v in enumerate(variables) if v is layer.kernel), None)
-        if index is None:
-            raise ValueError(
-                f"train_recording_gradients records the gradient of every layer's kernel, but "
-                f"layer {layer.name!r} is frozen (trainable=False): make it trainable again."
-            )
-        kernel_index.append(index)
-    apply_update = fused_optimizer_update(optimizer, variables, learning_rate)
+    train_step = _recording_train_step(model, optimizer, learning_rate)
     initial_kernels = [layer.kernel.numpy() for layer in kernel_layers(model)]
-
-    @tf.function
-    def train_step(x, y):
-        with tf.GradientTape() as tape:
-            probs = model(x, training=True)
-            loss = tf.reduce_mean(keras.losses.categorical_crossentropy(y, probs))
-        grads = tape.gradient(loss, variables)
-        apply_update(grads)
-        return loss, tf.stack([tf.norm(grads[i]) for i in kernel_index])
-
-    rng = np.random.default_rng(seed)
-    m = len(X)
-    order = rng.permutation(m)
-    position = 0
     losses, records, norms = [], [], []
-    for step in range(steps):
-        if position + batch_size > m:
-            order, position = rng.permutation(m), 0
-        batch = order[position : position + batch_size]
-        position += batch_size
+    for step, batch in enumerate(_batches(len(X), batch_size, steps, seed)):
         loss, grad_norms = train_step(tf.constant(X[batch]), tf.constant(Y[batch]))
         losses.append(float(loss))
         if step % record_every == 0:
@@ -237,13 +225,77 @@ def train_recording_gradients(
         "loss": np.array(losses),
         "steps": np.array(records),
         "grad_norms": np.array(norms),
-        "kernel_change": np.array(
-            [
-                np.linalg.norm(layer.kernel.numpy() - before) / np.linalg.norm(before)
-                for layer, before in zip(kernel_layers(model), initial_kernels)
-            ]
-        ),
+        "kernel_change": _relative_kernel_changes(model, initial_kernels),
     }
+
+
+def _recording_train_step(model, optimizer, learning_rate):
+    """A ``tf.function`` of a batch (x, y) that applies one training step to ``model``
+    (mean categorical cross-entropy in training mode, ``fused_optimizer_update``) and
+    returns (the batch's loss, a scalar; the gradient norm of each kernel layer's kernel
+    before the update, float32 (n_layers,)). Raises as ``train_recording_gradients`` says.
+    """
+    import keras
+    import tensorflow as tf
+
+    variables = model.trainable_variables
+    kernel_index = _kernel_positions(model, variables)
+    apply_update = fused_optimizer_update(optimizer, variables, learning_rate)
+
+    @tf.function
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            probs = model(x, training=True)
+            loss = tf.reduce_mean(keras.losses.categorical_crossentropy(y, probs))
+        grads = tape.gradient(loss, variables)
+        apply_update(grads)
+        return loss, tf.stack([tf.norm(grads[i]) for i in kernel_index])
+
+    return train_step
+
+
+def _relative_kernel_changes(model, initial_kernels):
+    """||W_now - W_before|| / ||W_before|| (Frobenius norms, no unit) of each kernel layer
+    of ``model``, against ``initial_kernels`` in the same order: a float array (n_layers,)."""
+    return np.array(
+        [
+            np.linalg.norm(layer.kernel.numpy() - before) / np.linalg.norm(before)
+            for layer, before in zip(kernel_layers(model), initial_kernels)
+        ]
+    )
+
+
+def _kernel_positions(model, variables):
+    """The position in ``variables`` (a model's ``trainable_variables``) of each kernel
+    layer's kernel, input to output: a list of ints (n_layers,).
+
+    Raises:
+    ValueError -- if a layer with a kernel is frozen (its kernel is not in ``variables``)
+    """
+    positions = []
+    for layer in kernel_layers(model):
+        index = next((i for i, v in enumerate(variables) if v is layer.kernel), None)
+        if index is None:
+            raise ValueError(
+                f"train_recording_gradients records the gradient of every layer's kernel, but "
+                f"layer {layer.name!r} is frozen (trainable=False): make it trainable again."
+            )
+        positions.append(index)
+    return positions
+
+
+def _batches(m, batch_size, steps, seed):
+    """Yield the example indices of ``steps`` batches, int arrays (batch_size,) into m
+    examples: a random order of all m, seeded by ``seed``, cut into batches, and a fresh
+    order whenever fewer than ``batch_size`` examples are left in it."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(m)
+    position = 0
+    for _ in range(steps):
+        if position + batch_size > m:
+            order, position = rng.permutation(m), 0
+        yield order[position : position + batch_size]
+        position += batch_size
 
 
 def fused_optimizer_update(optimizer, variables, learning_rate):
@@ -281,6 +333,15 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
 
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd'; got {optimizer!r}.")
+    _check_float32(variables)
+    lr = tf.constant(learning_rate, tf.float32)
+    if optimizer == "sgd":
+        return _fused_momentum_update(variables, lr)
+    return _fused_adam_update(variables, lr)
+
+
+def _check_float32(variables):
+    """Raise ValueError naming the first of ``variables`` that is not float32."""
     for variable in variables:
         if variable.dtype != "float32":
             name = getattr(variable, "path", variable.name)
@@ -289,21 +350,34 @@ def fused_optimizer_update(optimizer, variables, learning_rate):
                 f"fused_optimizer_update trains float32 variables, but {name!r} is "
                 f"{dtype}: give its layer dtype='float32' (Keras' default)."
             )
-    lr = tf.constant(learning_rate, tf.float32)
+
+
+def _fused_momentum_update(variables, lr):
+    """``fused_optimizer_update``'s "sgd": a function of the gradients that applies one
+    step of SGD with momentum 0.9 at the float32 constant ``lr`` to ``variables``."""
+    import tensorflow as tf
+
+    velocities = [tf.Variable(tf.zeros(v.shape, tf.float32), trainable=False) for v in variables]
+    momentum = tf.constant(0.9, tf.float32)
+
+    def update(grads):
+        for variable, velocity, grad in zip(variables, velocities, grads):
+            if grad is None:
+                continue
+            tf.raw_ops.ResourceApplyKerasMomentum(
+                var=variable.handle, accum=velocity.handle, lr=lr, grad=grad, momentum=momentum
+            )
+
+    return update
+
+
+def _fused_adam_update(variables, lr):
+    """``fused_optimizer_update``'s "adam": a function of the gradients that applies one
+    Adam step (beta_1 0.9, beta_2 0.999, epsilon 1e-7) at the float32 constant ``lr`` to
+    ``variables``."""
+    import tensorflow as tf
+
     first_moments = [tf.Variable(tf.zeros(v.shape, tf.float32), trainable=False) for v in variables]
-    if optimizer == "sgd":
-        momentum = tf.constant(0.9, tf.float32)
-
-        def update(grads):
-            for variable, velocity, grad in zip(variables, first_moments, grads):
-                if grad is None:
-                    continue
-                tf.raw_ops.ResourceApplyKerasMomentum(
-                    var=variable.handle, accum=velocity.handle, lr=lr, grad=grad, momentum=momentum
-                )
-
-        return update
-
     second_moments = [
         tf.Variable(tf.zeros(v.shape, tf.float32), trainable=False) for v in variables
     ]
