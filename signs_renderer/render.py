@@ -439,14 +439,47 @@ def render_linear(params, size):
         cam_pts[:, 1] -= (top - 0.95) * tan_half * distance
     wall_z = -(distance + p.gap)
 
-    # Primary rays through pixel centres; row 0 is the top of the picture.
+    s, u, v, dx, dy, dz = _primary_rays(size, tan_half)
+    sel, near, far = _hand_pixels(s, cam_pts, rad, tan_half, size)
+
+    color = np.empty((size * size, 3))
+    # Wall everywhere first.
+    pix_u, pix_v = u / tan_half, v / tan_half
+    wall_light = _wall_light(p, field_, to_hand, pivot, centre, wall_z, tan_half, pix_u, pix_v)
+    color[:] = wall_light * _wall_albedo(p, pix_u, pix_v)
+
+    if len(sel):
+        hit, (hx, hy, hz), view = _trace_hand(
+            field_, to_hand, pivot, centre, dx[sel], dy[sel], dz[sel], near, far
+        )
+        if hit.any():
+            color[sel[hit]] = _shade_hand(p, field_, to_hand, to_cam, hx, hy, hz, view)
+    return color.reshape(size, size, 3)
+
+
+def _primary_rays(size, tan_half):
+    """The camera's rays through the pixel centres of a ``size`` x ``size`` picture.
+
+    Returns (s, u, v, dx, dy, dz): ``s`` (size,) the pixel centres' coordinates across the
+    picture, in [-1, 1]; ``u``, ``v`` (size * size,) each pixel's point on the image plane at
+    distance 1 (row-major, row 0 the top of the picture, v up); ``dx``, ``dy``, ``dz``
+    (size * size,) the unit direction of each pixel's ray in the camera frame (looking down -z).
+    """
     s = (np.arange(size) + 0.5) / size * 2.0 - 1.0
     u = np.broadcast_to(s[None, :] * tan_half, (size, size)).ravel()
     v = np.broadcast_to(-s[:, None] * tan_half, (size, size)).ravel()
     norm = 1.0 / np.sqrt(u * u + v * v + 1.0)
-    dx, dy, dz = u * norm, v * norm, -norm
+    return s, u, v, u * norm, v * norm, -norm
 
-    # Screen-space bounding box and depth range of the hand.
+
+def _hand_pixels(s, cam_pts, rad, tan_half, size):
+    """The pixels whose rays can meet the hand: the hand's screen-space bounding box.
+
+    ``s`` -- the pixel centres' coordinates (size,), as ``_primary_rays`` gives them;
+    ``cam_pts`` (n, 3), ``rad`` (n,) -- the hand's spheres in the camera frame.
+    Returns (sel, near, far): the row-major indices (k,) of the pixels in the box (widened by
+    2.5 pixels), and the hand's nearest and farthest depth along -z (scene units).
+    """
     z_pts = -cam_pts[:, 2]
     pu = cam_pts[:, 0] / z_pts / tan_half
     pv = cam_pts[:, 1] / z_pts / tan_half
@@ -459,44 +492,44 @@ def render_linear(params, size):
     ).ravel()
     near = (z_pts - rad).min()
     far = (z_pts + rad).max()
-    sel = np.flatnonzero(inside)
+    return np.flatnonzero(inside), near, far
 
-    color = np.empty((size * size, 3))
-    # Wall everywhere first.
-    pix_u, pix_v = u / tan_half, v / tan_half
-    wall_light = _wall_light(p, field_, to_hand, pivot, centre, wall_z, tan_half, pix_u, pix_v)
-    color[:] = wall_light * _wall_albedo(p, pix_u, pix_v)
 
-    if len(sel):
-        o = to_hand @ (-centre) + pivot
-        ldx = to_hand[0, 0] * dx[sel] + to_hand[0, 1] * dy[sel] + to_hand[0, 2] * dz[sel]
-        ldy = to_hand[1, 0] * dx[sel] + to_hand[1, 1] * dy[sel] + to_hand[1, 2] * dz[sel]
-        ldz = to_hand[2, 0] * dx[sel] + to_hand[2, 1] * dy[sel] + to_hand[2, 2] * dz[sel]
-        t0 = near / -dz[sel]
-        t1 = far / -dz[sel]
-        ones = np.ones(len(sel))
-        hit, t = _march(
-            field_,
-            o[0] * ones,
-            o[1] * ones,
-            o[2] * ones,
-            ldx,
-            ldy,
-            ldz,
-            t0,
-            t1,
-            _MARCH_STEPS,
-            0.0015,
-        )
-        if hit.any():
-            hx, hy, hz = (
-                o[0] + ldx[hit] * t[hit],
-                o[1] + ldy[hit] * t[hit],
-                o[2] + ldz[hit] * t[hit],
-            )
-            view = -np.stack([ldx[hit], ldy[hit], ldz[hit]], 1)
-            color[sel[hit]] = _shade_hand(p, field_, to_hand, to_cam, hx, hy, hz, view)
-    return color.reshape(size, size, 3)
+def _trace_hand(field_, to_hand, pivot, centre, dx, dy, dz, near, far):
+    """March the camera rays of direction (dx, dy, dz) (k,) (camera frame) onto the hand,
+    between the depths ``near`` and ``far``.
+
+    Returns (hit, (hx, hy, hz), view): ``hit`` bool (k,), the rays that meet the hand; the
+    points where they meet it, in the hand frame, each (h,) for the h rays that hit; and
+    ``view`` (h, 3), the unit direction from each point back to the camera (hand frame).
+    """
+    o = to_hand @ (-centre) + pivot
+    ldx = to_hand[0, 0] * dx + to_hand[0, 1] * dy + to_hand[0, 2] * dz
+    ldy = to_hand[1, 0] * dx + to_hand[1, 1] * dy + to_hand[1, 2] * dz
+    ldz = to_hand[2, 0] * dx + to_hand[2, 1] * dy + to_hand[2, 2] * dz
+    t0 = near / -dz
+    t1 = far / -dz
+    ones = np.ones(len(dx))
+    hit, t = _march(
+        field_,
+        o[0] * ones,
+        o[1] * ones,
+        o[2] * ones,
+        ldx,
+        ldy,
+        ldz,
+        t0,
+        t1,
+        _MARCH_STEPS,
+        0.0015,
+    )
+    points = (
+        o[0] + ldx[hit] * t[hit],
+        o[1] + ldy[hit] * t[hit],
+        o[2] + ldz[hit] * t[hit],
+    )
+    view = -np.stack([ldx[hit], ldy[hit], ldz[hit]], 1)
+    return hit, points, view
 
 
 def _wall_light(p, field_, to_hand, pivot, centre, wall_z, tan_half, pix_u, pix_v):
