@@ -5,13 +5,12 @@ labels shaped (1, m), and ``convert_to_one_hot(Y, C)`` returns shape (C, m), so 
 original ``train_signs.h5`` and ``test_signs.h5`` work unchanged when dropped into
 ``datasets/``. Every notebook calls ``setup_notebook()`` in its Setup cell.
 
-Importing this module sets no environment variable, raises nothing and needs neither
-TensorFlow nor Keras, so a tool or a test that only wants a path (``REPO_ROOT``,
-``DATASETS_DIR``, ...) can import it anywhere. The kernel's checks (``check_environment``)
-run in ``setup_notebook()``, and also when this process first imports Keras or TensorFlow
-after this module: the notebooks' Setup cells import Keras before they call
-``setup_notebook()``, and must still say "not the course's kernel" and keep TensorFlow's
-start-up lines hidden. Only the functions that need TensorFlow import it.
+Importing this module has no side effects: it sets no environment variable, changes no
+import machinery, raises nothing and needs neither TensorFlow nor Keras, so a tool or a
+test that only wants a path (``REPO_ROOT``, ``DATASETS_DIR``, ...) can import it anywhere.
+The kernel's checks (``check_environment``) run in ``setup_notebook()``, which each
+notebook's Setup cell calls before it imports Keras. Only the functions that need
+TensorFlow import it.
 """
 
 import os
@@ -80,31 +79,6 @@ def check_environment():
     for name, value in COURSE_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
 
-
-class _CheckBeforeTensorFlow:
-    """An import hook that runs ``check_environment()`` just before Keras or TensorFlow is
-    first imported (then leaves ``sys.meta_path``); it finds nothing itself."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name in ("keras", "tensorflow") and "tensorflow" not in sys.modules:
-            check_environment()
-            self.remove()
-        return None
-
-    @classmethod
-    def install(cls):
-        imported = "keras" in sys.modules or "tensorflow" in sys.modules
-        if not imported and not any(isinstance(f, cls) for f in sys.meta_path):
-            sys.meta_path.insert(0, cls())
-
-    @classmethod
-    def remove(cls):
-        # A new list, not an edit of the one the import machinery is going through now
-        # (which would then skip the finder after this one).
-        sys.meta_path = [f for f in sys.meta_path if not isinstance(f, cls)]
-
-
-_CheckBeforeTensorFlow.install()
 
 REPO_ROOT = Path(__file__).resolve().parent
 DATASETS_DIR = REPO_ROOT / "datasets"

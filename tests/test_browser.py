@@ -693,7 +693,7 @@ def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell(
-                "import keras\nimport resnets_utils\n\nresnets_utils.setup_notebook()\n"
+                "import resnets_utils\n\nresnets_utils.setup_notebook()\nimport keras\n\n"
                 "pretrained = keras.models.load_model(resnets_utils.PRETRAINED_MODEL_PATH)"
             ),
             nbformat.v4.new_code_cell("resnets_utils.photo_upload(pretrained)"),
