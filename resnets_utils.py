@@ -675,26 +675,43 @@ def draw_model(model, to_file=None, **kwargs):
 # ----------------------------------------------------------------------- block diagrams
 
 
-def plot_residual_block(kind="identity", to_file=None):
-    """Draw the identity block or the convolutional block as boxes and arrows.
+_BLOCK_COLORS = {"conv": "#9ecae1", "bn": "#fdd0a2", "relu": "#c7e9c0", "add": "#e0e0e0"}
+# Box width and height, the gap between boxes, the heights of the main path and the
+# shortcut: in the drawing's own units (the axes are equal-aspect).
+_BOX_W, _BOX_H, _GAP, _Y_MAIN, _Y_SHORT = 0.95, 1.0, 0.45, 0.0, 1.85
 
-    Arguments:
-    kind -- "identity" (the shortcut carries the input unchanged) or "convolutional" (the
-            shortcut has a 1x1 convolution with stride s and a BatchNorm)
-    to_file -- where to save the figure as PNG, if anywhere (the notebooks only show it;
-               ``images/{kind}_block.png`` were saved this way)
 
-    The main path runs left to right along the bottom, in its three components; the
-    shortcut runs along the top and joins the main path at the addition.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+def _arrow(ax, start, end):
+    """An arrow from point ``start`` to point ``end`` (x, y), in the drawing's style."""
+    from matplotlib.patches import FancyArrowPatch
 
-    if kind not in ("identity", "convolutional"):
-        raise ValueError(f"kind must be 'identity' or 'convolutional', not {kind!r}.")
+    ax.add_patch(
+        FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.4, color="#333333")
+    )
+
+
+def _box(ax, x, y, style, label):
+    """A rounded box of ``_BLOCK_COLORS[style]`` with its left edge at x, centred on y."""
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(
+        FancyBboxPatch(
+            (x, y - _BOX_H / 2),
+            _BOX_W,
+            _BOX_H,
+            boxstyle="round,pad=0.02,rounding_size=0.08",
+            fc=_BLOCK_COLORS[style],
+            ec="#333333",
+            lw=1.1,
+        )
+    )
+    ax.text(x + _BOX_W / 2, y, label, ha="center", va="center", fontsize=16 if label == "+" else 9)
+
+
+def _main_path_layers(kind):
+    """The main path's layers, input to output, as (style, label) pairs."""
     stride = "\nstride s" if kind == "convolutional" else ""
-    colors = {"conv": "#9ecae1", "bn": "#fdd0a2", "relu": "#c7e9c0", "add": "#e0e0e0"}
-    main = [
+    return [
         ("conv", f"CONV2D\n1x1, F1\nvalid{stride}"),
         ("bn", "Batch\nNorm"),
         ("relu", "ReLU"),
@@ -706,55 +723,43 @@ def plot_residual_block(kind="identity", to_file=None):
         ("add", "+"),
         ("relu", "ReLU"),
     ]
-    box_w, box_h, gap, y_main, y_short = 0.95, 1.0, 0.45, 0.0, 1.85
-    fig, ax = plt.subplots(figsize=(14, 3.6))
-    xs = [1.0 + i * (box_w + gap) for i in range(len(main))]
 
-    def arrow(start, end, **kw):
-        ax.add_patch(
-            FancyArrowPatch(
-                start, end, arrowstyle="-|>", mutation_scale=14, lw=1.4, color="#333333", **kw
-            )
-        )
 
-    def box(x, y, style, label):
-        ax.add_patch(
-            FancyBboxPatch(
-                (x, y - box_h / 2),
-                box_w,
-                box_h,
-                boxstyle="round,pad=0.02,rounding_size=0.08",
-                fc=colors[style],
-                ec="#333333",
-                lw=1.1,
-            )
-        )
-        ax.text(
-            x + box_w / 2, y, label, ha="center", va="center", fontsize=16 if label == "+" else 9
-        )
+def _draw_main_path(ax, layers, xs):
+    """The input, one box per layer at the x positions ``xs``, the output. Returns the x
+    of the last box's right edge."""
+    ax.text(0.15, _Y_MAIN, "X\n(input)", ha="center", va="center", fontsize=11)
+    _arrow(ax, (0.4, _Y_MAIN), (xs[0], _Y_MAIN))
+    for i, (style, label) in enumerate(layers):
+        _box(ax, xs[i], _Y_MAIN, style, label)
+        if i + 1 < len(layers):
+            _arrow(ax, (xs[i] + _BOX_W, _Y_MAIN), (xs[i + 1], _Y_MAIN))
+    x_end = xs[-1] + _BOX_W
+    _arrow(ax, (x_end, _Y_MAIN), (x_end + 0.5, _Y_MAIN))
+    ax.text(x_end + 0.75, _Y_MAIN, "output", ha="left", va="center", fontsize=11)
+    return x_end
 
-    # input, main path, output
-    ax.text(0.15, y_main, "X\n(input)", ha="center", va="center", fontsize=11)
-    arrow((0.4, y_main), (xs[0], y_main))
-    for i, (style, label) in enumerate(main):
-        box(xs[i], y_main, style, label)
-        if i + 1 < len(main):
-            arrow((xs[i] + box_w, y_main), (xs[i + 1], y_main))
-    x_end = xs[-1] + box_w
-    arrow((x_end, y_main), (x_end + 0.5, y_main))
-    ax.text(x_end + 0.75, y_main, "output", ha="left", va="center", fontsize=11)
 
-    # the three components of the main path
+def _draw_components(ax, xs):
+    """A dashed frame, and its name, around each of the main path's three components."""
+    from matplotlib.patches import Rectangle
+
     for c in range(3):
-        left, right = xs[3 * c] - 0.12, xs[min(3 * c + 2, 7)] + box_w + 0.12
+        left, right = xs[3 * c] - 0.12, xs[min(3 * c + 2, 7)] + _BOX_W + 0.12
         ax.add_patch(
             Rectangle(
-                (left, y_main - 0.72), right - left, 1.44, fill=False, ls="--", lw=0.8, ec="#777777"
+                (left, _Y_MAIN - 0.72),
+                right - left,
+                1.44,
+                fill=False,
+                ls="--",
+                lw=0.8,
+                ec="#777777",
             )
         )
         ax.text(
             (left + right) / 2,
-            y_main - 0.87,
+            _Y_MAIN - 0.87,
             f"component {c + 1} of the main path",
             ha="center",
             va="top",
@@ -762,26 +767,29 @@ def plot_residual_block(kind="identity", to_file=None):
             color="#555555",
         )
 
-    # shortcut along the top, into the addition
-    x_add = xs[8] + box_w / 2
+
+def _draw_shortcut(ax, kind, xs):
+    """The shortcut along the top, from the input into the addition (box ``xs[8]``), with
+    the convolutional block's 1x1 convolution and BatchNorm on it."""
+    x_add = xs[8] + _BOX_W / 2
     x_split = 0.55
-    ax.plot([x_split, x_split], [y_main, y_short], color="#333333", lw=1.4)
+    ax.plot([x_split, x_split], [_Y_MAIN, _Y_SHORT], color="#333333", lw=1.4)
     if kind == "convolutional":
         x_conv = (xs[3] + xs[4]) / 2
-        ax.plot([x_split, x_conv - gap], [y_short, y_short], color="#333333", lw=1.4)
-        arrow((x_conv - gap, y_short), (x_conv, y_short))
-        box(x_conv, y_short, "conv", "CONV2D\n1x1, F3\nvalid\nstride s")
-        arrow((x_conv + box_w, y_short), (x_conv + box_w + gap, y_short))
-        box(x_conv + box_w + gap, y_short, "bn", "Batch\nNorm")
-        ax.plot([x_conv + 2 * box_w + gap, x_add], [y_short, y_short], color="#333333", lw=1.4)
+        ax.plot([x_split, x_conv - _GAP], [_Y_SHORT, _Y_SHORT], color="#333333", lw=1.4)
+        _arrow(ax, (x_conv - _GAP, _Y_SHORT), (x_conv, _Y_SHORT))
+        _box(ax, x_conv, _Y_SHORT, "conv", "CONV2D\n1x1, F3\nvalid\nstride s")
+        _arrow(ax, (x_conv + _BOX_W, _Y_SHORT), (x_conv + _BOX_W + _GAP, _Y_SHORT))
+        _box(ax, x_conv + _BOX_W + _GAP, _Y_SHORT, "bn", "Batch\nNorm")
+        ax.plot([x_conv + 2 * _BOX_W + _GAP, x_add], [_Y_SHORT, _Y_SHORT], color="#333333", lw=1.4)
         shortcut = "shortcut: a 1x1 convolution and a BatchNorm match the main path's shape"
     else:
-        ax.plot([x_split, x_add], [y_short, y_short], color="#333333", lw=1.4)
+        ax.plot([x_split, x_add], [_Y_SHORT, _Y_SHORT], color="#333333", lw=1.4)
         shortcut = "shortcut: the input, unchanged (skip connection)"
-    arrow((x_add, y_short), (x_add, y_main + box_h / 2))
+    _arrow(ax, (x_add, _Y_SHORT), (x_add, _Y_MAIN + _BOX_H / 2))
     ax.text(
         (x_split + x_add) / 2,
-        y_short + 0.62,
+        _Y_SHORT + 0.62,
         shortcut,
         ha="center",
         va="bottom",
@@ -789,10 +797,35 @@ def plot_residual_block(kind="identity", to_file=None):
         color="#333333",
     )
 
+
+def plot_residual_block(kind="identity", to_file=None):
+    """Draw the identity block or the convolutional block as boxes and arrows.
+
+    Arguments:
+    kind -- "identity" (the shortcut carries the input unchanged) or "convolutional" (the
+            shortcut has a 1x1 convolution with stride s and a BatchNorm)
+    to_file -- where to save the figure as PNG, if anywhere (the notebooks only show it;
+               ``images/{kind}_block.png`` were saved this way)
+
+    The main path runs left to right along the bottom, in its three components; the
+    shortcut runs along the top and joins the main path at the addition. Raises
+    ValueError for another ``kind``.
+    """
+    import matplotlib.pyplot as plt
+
+    if kind not in ("identity", "convolutional"):
+        raise ValueError(f"kind must be 'identity' or 'convolutional', not {kind!r}.")
+    layers = _main_path_layers(kind)
+    fig, ax = plt.subplots(figsize=(14, 3.6))
+    xs = [1.0 + i * (_BOX_W + _GAP) for i in range(len(layers))]
+    x_end = _draw_main_path(ax, layers, xs)
+    _draw_components(ax, xs)
+    _draw_shortcut(ax, kind, xs)
+
     title = "Identity block" if kind == "identity" else "Convolutional block"
     ax.set_title(f"{title}: output = ReLU(main path(X) + shortcut(X))", fontsize=13)
     ax.set_xlim(-0.1, x_end + 1.6)
-    ax.set_ylim(-1.25, y_short + 1.0)
+    ax.set_ylim(-1.25, _Y_SHORT + 1.0)
     ax.set_aspect("equal")
     ax.set_axis_off()
     fig.tight_layout()
