@@ -152,7 +152,8 @@ def digest(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def main(argv=None):
+def parse_args(argv=None):
+    """The command line's options (an argparse.Namespace): check, force, solutions, out."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--check",
@@ -166,19 +167,23 @@ def main(argv=None):
     )
     parser.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR)
     parser.add_argument("--out", type=Path, default=LEARNERS_DIR)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    record_path = args.out / RECORD_NAME
-    record = json.loads(record_path.read_text()) if record_path.is_file() else {}
-    sources = sorted(args.solutions.glob("[0-9][0-9]_*.ipynb"))
-    if not sources:
-        print(f"No instructors' notebooks (NN_name.ipynb) in {args.solutions}.", file=sys.stderr)
-        return 2
 
+def update_notebooks(sources, out, record, check, force):
+    """Build the learners' notebook of each instructors' notebook in ``sources`` (paths) and
+    write into the folder ``out`` those that changed, unless ``check``; a notebook a learner
+    edited (its hash is not the one in ``record``) is written only with ``force``.
+
+    ``record`` -- {notebook file name: SHA-256 of the text last written}, updated in place
+    Returns (stale, refused, written, unrecorded), lists of paths in ``out``: the notebooks
+    out of date; those left alone as edited; those written; and those up to date whose hash
+    ``record`` did not hold.
+    """
     stale, refused, written, unrecorded = [], [], [], []
     for source in sources:
         text = render(learner_notebook(nbformat.read(source, as_version=4), source.name))
-        target = args.out / source.name
+        target = out / source.name
         current = target.read_text(encoding="utf-8") if target.is_file() else None
         if current == text:
             if record.get(source.name) != digest(text):
@@ -186,28 +191,34 @@ def main(argv=None):
             record[source.name] = digest(text)
             continue
         stale.append(target)
-        if args.check:
+        if check:
             continue
         edited = current is not None and digest(current) != record.get(source.name)
-        if edited and not args.force:
+        if edited and not force:
             refused.append(target)
             continue
         target.write_text(text, encoding="utf-8")
         record[source.name] = digest(text)
         written.append(target)
+    return stale, refused, written, unrecorded
 
-    if args.check:
-        for target in stale:
-            print(f"out of date: {shown(target)} (run `make notebooks` to rewrite it)")
-        for target in unrecorded:
-            print(
-                f"out of date: {shown(record_path)} does not hold the hash of {shown(target)}, "
-                "so the next update would take it for a learner's edit "
-                "(run `make notebooks` to record it)"
-            )
-        return 1 if stale or unrecorded else 0
 
-    record_path.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n")
+def report_check(stale, unrecorded, record_path):
+    """Print what ``--check`` found out of date; returns the exit status, 1 if anything is."""
+    for target in stale:
+        print(f"out of date: {shown(target)} (run `make notebooks` to rewrite it)")
+    for target in unrecorded:
+        print(
+            f"out of date: {shown(record_path)} does not hold the hash of {shown(target)}, "
+            "so the next update would take it for a learner's edit "
+            "(run `make notebooks` to record it)"
+        )
+    return 1 if stale or unrecorded else 0
+
+
+def report_update(written, refused):
+    """Print the notebooks written, and how to get each refused one (to stderr); returns the
+    exit status, 1 if any notebook was refused."""
     for target in written:
         print(f"wrote {shown(target)}")
     for target in refused:
@@ -223,6 +234,26 @@ def main(argv=None):
     if not written and not refused:
         print("The learners' notebooks are up to date.")
     return 1 if refused else 0
+
+
+def main(argv=None):
+    """Write the learners' notebooks that changed (or, with --check, say which are out of
+    date); returns the exit status: 0, 1 (out of date, or a notebook refused) or 2 (no
+    instructors' notebooks)."""
+    args = parse_args(argv)
+    record_path = args.out / RECORD_NAME
+    record = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    sources = sorted(args.solutions.glob("[0-9][0-9]_*.ipynb"))
+    if not sources:
+        print(f"No instructors' notebooks (NN_name.ipynb) in {args.solutions}.", file=sys.stderr)
+        return 2
+    stale, refused, written, unrecorded = update_notebooks(
+        sources, args.out, record, args.check, args.force
+    )
+    if args.check:
+        return report_check(stale, unrecorded, record_path)
+    record_path.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n")
+    return report_update(written, refused)
 
 
 if __name__ == "__main__":
