@@ -140,27 +140,10 @@ def run_label(record):
     return f"{record['date'][:10]}, {record['machine']['cpus']} CPUs {' '.join(record['machine']['cpu_flags']) or 'no AVX2'}"
 
 
-def results_markdown(records, results_link="results"):
-    """RESULTS.md's text for ``records`` (newest first)."""
-    where = f"[{results_link}/]({results_link}/)" if records else f"`{results_link}/`"
+def _latest_figures(records, results_link):
+    """RESULTS.md's table of the newest value of every figure, from ``records`` (newest
+    first): a list of lines."""
     out = [
-        "# Benchmark results",
-        "",
-        "Written by `make bench` (`benchmarks/run_all.py`) from the runs recorded in",
-        f"{where}, one JSON file per run; do not edit it by hand.",
-        "How each figure is measured: [README.md](README.md).",
-        "",
-    ]
-    if not records:
-        return "\n".join(
-            out
-            + [
-                "No run is recorded yet: run `make bench` on a quiet machine, "
-                "then commit this file and the JSON file it names.",
-                "",
-            ]
-        )
-    out += [
         "## The latest value of every figure",
         "",
         "| figure | value | unit | script | run |",
@@ -178,8 +161,12 @@ def results_markdown(records, results_link="results"):
                     f"{figure['unit']} | `{script['script']}` ({script['verdict']}) | "
                     f"[{record['date'][:16]}]({results_link}/{record['file']}) |"
                 )
-    out += [
-        "",
+    return out
+
+
+def _runs(records, results_link):
+    """RESULTS.md's table of every run: its machine, load, versions and scripts' verdicts."""
+    out = [
         "## Runs",
         "",
         "| date (UTC) | machine | load at start | versions | scripts |",
@@ -196,23 +183,49 @@ def results_markdown(records, results_link="results"):
             f"{machine_text(record)} | {' '.join(map(str, load)) if load else '?'} | "
             f"{versions} | {scripts} |"
         )
+    return out
+
+
+def _side_by_side(columns):
+    """RESULTS.md's table of the runs ``columns`` (newest first), one column each."""
+    out = [
+        f"## The newest {len(columns)} runs side by side",
+        "",
+        "| figure | unit | " + " | ".join(run_label(r) for r in columns) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    rows = {}
+    for index, record in enumerate(columns):
+        for script in record["scripts"]:
+            for figure in script["figures"]:
+                row = rows.setdefault(figure["name"], [figure["unit"]] + [""] * len(columns))
+                row[1 + index] = format_value(figure["value"])
+    for name, row in sorted(rows.items()):
+        out.append(f"| `{name}` | " + " | ".join(row) + " |")
+    return out
+
+
+def results_markdown(records, results_link="results"):
+    """RESULTS.md's text for ``records`` (newest first)."""
+    where = f"[{results_link}/]({results_link}/)" if records else f"`{results_link}/`"
+    out = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`benchmarks/run_all.py`) from the runs recorded in",
+        f"{where}, one JSON file per run; do not edit it by hand.",
+        "How each figure is measured: [README.md](README.md).",
+        "",
+    ]
+    if not records:
+        out += [
+            "No run is recorded yet: run `make bench` on a quiet machine, "
+            "then commit this file and the JSON file it names.",
+        ]
+        return "\n".join(out) + "\n"
+    out += _latest_figures(records, results_link) + [""] + _runs(records, results_link)
     columns = records[:HISTORY_COLUMNS]
     if len(columns) > 1:
-        out += [
-            "",
-            f"## The newest {len(columns)} runs side by side",
-            "",
-            "| figure | unit | " + " | ".join(run_label(r) for r in columns) + " |",
-            "|---|---|" + "---|" * len(columns),
-        ]
-        rows = {}
-        for index, record in enumerate(columns):
-            for script in record["scripts"]:
-                for figure in script["figures"]:
-                    row = rows.setdefault(figure["name"], [figure["unit"]] + [""] * len(columns))
-                    row[1 + index] = format_value(figure["value"])
-        for name, row in sorted(rows.items()):
-            out.append(f"| `{name}` | " + " | ".join(row) + " |")
+        out += [""] + _side_by_side(columns)
     return "\n".join(out) + "\n"
 
 
