@@ -95,27 +95,25 @@ def measured_bandwidth(megabytes=256, repeats=5):
     return 2 * n * 4 / seconds
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=32)
-    args = parser.parse_args(argv)
-
-    import keras
-
-    import resnets_reference
-    from bench_training_throughput import measured_matmul_peak
-
-    benchutils.start_tensorflow()
-
-    keras.utils.set_random_seed(0)
-    model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
-    model.compile(optimizer="adam", loss="categorical_crossentropy")
+def time_training_step(model, batch_size, repeats):
+    """Median seconds of one ``train_on_batch`` of ``model`` on a seeded random batch of
+    ``batch_size`` 64x64 images (after warm-ups), over ``repeats`` runs."""
     rng = np.random.default_rng(0)
-    x = rng.random((args.batch_size, 64, 64, 3), dtype=np.float32)
-    y = np.eye(6, dtype=np.float32)[rng.integers(0, 6, args.batch_size)]
+    x = rng.random((batch_size, 64, 64, 3), dtype=np.float32)
+    y = np.eye(6, dtype=np.float32)[rng.integers(0, 6, batch_size)]
     model.train_on_batch(x, y)
-    step_seconds = median_seconds(lambda: model.train_on_batch(x, y), args.repeats)
+    return median_seconds(lambda: model.train_on_batch(x, y), repeats)
+
+
+def time_convolutions(model, batch_size, repeats):
+    """Time every convolution of ``model`` forward and backward (``conv_step``), once per
+    distinct shape, and add the times up by stage.
+
+    Returns a dict: "seconds", "flops" (forward and backward: 3 forward passes) and
+    "weight_bytes" (float32 kernels), each a Counter by stage ("stage 1" ... "stage 5");
+    "convolutions" and "shapes", the numbers of convolutions and of distinct shapes.
+    """
+    import keras
 
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     shape_of = {
@@ -127,30 +125,38 @@ def main(argv=None):
         )
         for layer in convs
     }
-    counts = Counter(shape_of.values())
     timed, stage_seconds, stage_flops, stage_weight_bytes = {}, Counter(), Counter(), Counter()
     for layer in convs:
         key = shape_of[layer.name]
         if key not in timed:
-            timed[key] = median_seconds(conv_step(layer, args.batch_size), args.repeats)
+            timed[key] = median_seconds(conv_step(layer, batch_size), repeats)
         stage = "stage 1" if layer.name == "conv1" else f"stage {layer.name[3]}"
         stage_seconds[stage] += timed[key]
         stage_weight_bytes[stage] += 4 * int(np.prod(layer.kernel.shape))  # float32
-        stage_flops[stage] += 3 * conv_flops(layer, args.batch_size)
+        stage_flops[stage] += 3 * conv_flops(layer, batch_size)
+    return {
+        "seconds": stage_seconds,
+        "flops": stage_flops,
+        "weight_bytes": stage_weight_bytes,
+        "convolutions": len(convs),
+        "shapes": len(Counter(shape_of.values())),
+    }
+
+
+def print_profile(batch_size, step_seconds, convs, peak, bandwidth, adam_bytes):
+    """Print the step's time, the peak and the bandwidth, the table of the step's parts (the
+    convolutions by stage, from ``time_convolutions``' dict, all of them, and the rest) with
+    their memory floors (``adam_bytes``: the optimizer's least memory traffic, bytes), and
+    the whole step's FLOP/s. Times in seconds, ``peak`` in FLOP/s, ``bandwidth`` in bytes
+    per second."""
+    stage_seconds, stage_flops = convs["seconds"], convs["flops"]
     conv_seconds = sum(stage_seconds.values())
     conv_total_flops = sum(stage_flops.values())
-    peak = measured_matmul_peak()
-    bandwidth = measured_bandwidth()
     rest = max(step_seconds - conv_seconds, 0.0)
-    # Least memory traffic of each part: a convolution reads its kernel for the forward
-    # pass and for the input's gradient and writes the kernel's gradient (3 passes);
-    # Adam reads the weight, its gradient and both moments and writes three (7 passes).
-    adam_bytes = 7 * 4 * model.count_params()
-
     print(
-        f"\ntraining step, batch {args.batch_size}: {step_seconds * 1000:.0f} ms "
-        f"({args.batch_size / step_seconds:.1f} img/s); {len(convs)} convolutions of "
-        f"{len(counts)} distinct shapes"
+        f"\ntraining step, batch {batch_size}: {step_seconds * 1000:.0f} ms "
+        f"({batch_size / step_seconds:.1f} img/s); {convs['convolutions']} convolutions of "
+        f"{convs['shapes']} distinct shapes"
     )
     print(f"measured peak (2048x2048 float32 matmul): {peak / 1e9:.1f} GFLOP/s")
     print(
@@ -163,11 +169,11 @@ def main(argv=None):
     )
     for stage in sorted(stage_seconds):
         rate = stage_flops[stage] / stage_seconds[stage]
-        floor = 3 * stage_weight_bytes[stage] / bandwidth
+        floor = 3 * convs["weight_bytes"][stage] / bandwidth
         print(
             f"{'convolutions, ' + stage:34} {stage_seconds[stage] * 1000:7.0f} "
             f"{stage_seconds[stage] / step_seconds:6.0%} {rate / 1e9:8.1f} {rate / peak:8.0%} "
-            f"{stage_weight_bytes[stage] / 1e6:6.1f}MB {floor * 1000:6.1f} ms {floor / stage_seconds[stage]:4.0%}"
+            f"{convs['weight_bytes'][stage] / 1e6:6.1f}MB {floor * 1000:6.1f} ms {floor / stage_seconds[stage]:4.0%}"
         )
     print(
         f"{'all convolutions':34} {conv_seconds * 1000:7.0f} {conv_seconds / step_seconds:6.0%} "
@@ -188,6 +194,37 @@ def main(argv=None):
     whole = conv_total_flops / step_seconds
     print(f"\nwhole step: {whole / 1e9:.1f} GFLOP/s, {whole / peak:.0%} of the measured peak")
 
+
+def main(argv=None):
+    """Profile a training step and print where its time goes; returns 0."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args(argv)
+
+    import keras
+
+    import resnets_reference
+    from bench_training_throughput import measured_matmul_peak
+
+    benchutils.start_tensorflow()
+
+    keras.utils.set_random_seed(0)
+    model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    step_seconds = time_training_step(model, args.batch_size, args.repeats)
+    convs = time_convolutions(model, args.batch_size, args.repeats)
+    peak = measured_matmul_peak()
+    bandwidth = measured_bandwidth()
+    # Least memory traffic of each part: a convolution reads its kernel for the forward
+    # pass and for the input's gradient and writes the kernel's gradient (3 passes);
+    # Adam reads the weight, its gradient and both moments and writes three (7 passes).
+    adam_bytes = 7 * 4 * model.count_params()
+    print_profile(args.batch_size, step_seconds, convs, peak, bandwidth, adam_bytes)
+
+    conv_seconds = sum(convs["seconds"].values())
+    conv_total_flops = sum(convs["flops"].values())
+    whole = conv_total_flops / step_seconds
     benchutils.result("profile_step_ms", step_seconds * 1000, "ms", "{:.0f}")
     benchutils.result(
         "profile_conv_share_of_step", 100 * conv_seconds / step_seconds, "%", "{:.0f}"

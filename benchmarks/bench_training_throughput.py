@@ -117,7 +117,9 @@ def time_steps(model, x, y, steps):
     return time.perf_counter() - start
 
 
-def main(argv=None):
+def parse_args(argv=None):
+    """The command line's options (an argparse.Namespace): repeats, steps, batch_size,
+    matmul_size, threads."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each model")
     parser.add_argument("--steps", type=int, default=6, help="training steps per timed run")
@@ -130,12 +132,14 @@ def main(argv=None):
         help="default: TensorFlow's own choice, as the notebooks run; all: "
         "one thread per CPU set by hand (measured no faster here)",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    import keras
 
+def set_up_tensorflow(threads):
+    """Silence TensorFlow's logging, set its threads (``threads`` "all": one per CPU; else
+    its own choice) and print the machine's, the threads' and the versions' lines."""
     benchutils.quiet_tensorflow()
-    if args.threads == "all":
+    if threads == "all":
         benchutils.use_all_cpus()
     print(benchutils.machine_line())
     import tensorflow as tf
@@ -143,9 +147,37 @@ def main(argv=None):
     print(
         f"TensorFlow threads: intra-op {tf.config.threading.get_intra_op_parallelism_threads()}"
         f", inter-op {tf.config.threading.get_inter_op_parallelism_threads()} (0: TensorFlow's "
-        f"own choice; --threads {args.threads})"
+        f"own choice; --threads {threads})"
     )
     print(benchutils.versions_line())
+
+
+def measure_throughput(models, x, y, steps, repeats):
+    """Warm each of ``models`` ({name: compiled model}) up with 2 steps on the batch (x, y),
+    then time ``repeats`` runs of ``steps`` steps of each, the models alternating.
+
+    Returns {name: [images per second of each run]}, printing each figure as it comes.
+    """
+    for name, model in models.items():
+        print(f"{name}: {model.count_params():,} parameters; warming up", flush=True)
+        time_steps(model, x, y, 2)
+    throughput = {name: [] for name in models}
+    for r in range(repeats):
+        for name, model in models.items():
+            seconds = time_steps(model, x, y, steps)
+            throughput[name].append(steps * len(x) / seconds)
+            print(f"repeat {r + 1}/{repeats} {name}: {throughput[name][-1]:.1f} img/s", flush=True)
+    return throughput
+
+
+def main(argv=None):
+    """Time both models, print the figures and the verdict; returns the exit status, 0 on
+    PASS, 1 on FAIL."""
+    args = parse_args(argv)
+
+    import keras
+
+    set_up_tensorflow(args.threads)
 
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
@@ -153,19 +185,7 @@ def main(argv=None):
     y = np.eye(6, dtype=np.float32)[rng.integers(0, 6, args.batch_size)]
 
     models = {"course": build("course"), "keras_apps": build("keras_apps")}
-    for name, model in models.items():
-        print(f"{name}: {model.count_params():,} parameters; warming up", flush=True)
-        time_steps(model, x, y, 2)
-
-    throughput = {name: [] for name in models}
-    for r in range(args.repeats):
-        for name, model in models.items():
-            seconds = time_steps(model, x, y, args.steps)
-            throughput[name].append(args.steps * args.batch_size / seconds)
-            print(
-                f"repeat {r + 1}/{args.repeats} {name}: {throughput[name][-1]:.1f} img/s",
-                flush=True,
-            )
+    throughput = measure_throughput(models, x, y, args.steps, args.repeats)
     course = statistics.median(throughput["course"])
     apps = statistics.median(throughput["keras_apps"])
     ratio = course / apps
