@@ -64,6 +64,34 @@ def judge_norms(evidence):
     model = _grader_model()
     training = evidence["training"]
     mode = f"training={training}"
+    _check_no_error(evidence, training)
+
+    # What was returned: a dict of floats, keyed by the layers' names.
+    _check_is_dict(evidence)
+    names = [layer.name for layer in model.layers if hasattr(layer, "kernel")]
+    all_names = [layer.name for layer in model.layers]
+    keys = _keys_of(evidence)
+    _check_keys(keys, names, all_names)
+    _check_values_are_floats(keys, evidence["values"])
+    values = [float(v["value"]) for v in evidence["values"]]
+    _check_kernels_unchanged(evidence)
+
+    expected = list(
+        resnets_reference.layer_gradient_norms(_grader_model(), X, Y, training).values()
+    )
+    if _close(values, expected):
+        return
+    _diagnose_mistake(values, expected, X, Y, training)
+    raise GradingError(
+        f"Exercise {EXERCISE} ({mode}): the norms differ from those of the gradient of the "
+        "mean categorical cross-entropy with respect to each kernel. Expected "
+        f"{_fmt(expected)} for {names}, got {_fmt(values)}."
+    )
+
+
+def _check_no_error(evidence, training):
+    """Raise GradingError when the learner's function raised (or is not written yet)."""
+    __tracebackhide__ = True
     if evidence["outcome"] == "error":
         error, cause = evidence["error"], evidence.get("exception")
         if is_a(error, NotImplementedError):
@@ -77,17 +105,28 @@ def judge_norms(evidence):
             )
         ) from cause
 
-    # What was returned: a dict of floats, keyed by the layers' names.
+
+def _check_is_dict(evidence):
+    """Raise GradingError when the function returned something other than a dict."""
+    __tracebackhide__ = True
     if evidence["outcome"] != "dict":
         raise GradingError(
             f"Exercise {EXERCISE}: should return a dict {{layer name: float}}, got "
             f"{evidence['returned_type']}. Build it with e.g. "
             "{layer.name: float(tf.norm(gradient)) for ...}."
         )
-    names = [layer.name for layer in model.layers if hasattr(layer, "kernel")]
-    all_names = [layer.name for layer in model.layers]
-    key_records = evidence["keys"]
-    keys = [k["value"] if k["is_str"] else _Shown(k["repr"]) for k in key_records]
+
+
+def _keys_of(evidence):
+    """The returned dict's keys, in order: strings as they are, others as their repr."""
+    return [k["value"] if k["is_str"] else _Shown(k["repr"]) for k in evidence["keys"]]
+
+
+def _check_keys(keys, names, all_names):
+    """Raise GradingError unless ``keys`` are exactly ``names`` (the layers with a kernel),
+    in order: a key that names no layer first, then a layer missing, one without a kernel,
+    the wrong order."""
+    __tracebackhide__ = True
     bad_keys = [k for k in keys if not isinstance(k, str) or k not in all_names]
     if bad_keys:
         raise GradingError(
@@ -113,7 +152,12 @@ def judge_norms(evidence):
             f"Exercise {EXERCISE}: the layers are in the wrong order: expected {names} "
             f"(the order of model.layers, from the input to the output), got {keys}."
         )
-    for name, value in zip(keys, evidence["values"]):
+
+
+def _check_values_are_floats(keys, value_records):
+    """Raise GradingError at the first value that is a tensor or otherwise not a float."""
+    __tracebackhide__ = True
+    for name, value in zip(keys, value_records):
         if value["kind"] == "tensor":
             raise GradingError(
                 f"Exercise {EXERCISE}: the norm of '{name}' is a {value['type']}; "
@@ -124,21 +168,22 @@ def judge_norms(evidence):
                 f"Exercise {EXERCISE}: the norm of '{name}' should be a float, got "
                 f"{value['type']} {value['repr']}."
             )
-    values = [float(v["value"]) for v in evidence["values"]]
 
+
+def _check_kernels_unchanged(evidence):
+    """Raise GradingError when the function changed the model's kernels (applied the
+    gradient)."""
+    __tracebackhide__ = True
     if evidence["kernels_changed"]:
         raise GradingError(
             f"Exercise {EXERCISE}: the model's kernels changed. Only measure the "
             "gradient; do not apply it with an optimizer."
         )
 
-    expected = list(
-        resnets_reference.layer_gradient_norms(_grader_model(), X, Y, training).values()
-    )
-    if _close(values, expected):
-        return
 
-    # Diagnose the usual mistakes, each measured on a fresh copy of the same network.
+def _diagnoses(values, expected, X, Y, training):
+    """(norms, explanation) of each usual mistake, in the order they are tried; each is
+    measured on a fresh copy of the grader's network."""
     fresh = _grader_model()
     weight_norms = [
         float(np.linalg.norm(layer.kernel.numpy()))
@@ -189,17 +234,20 @@ def judge_norms(evidence):
                 "the norms are attached to the wrong layers: keep each gradient with its own layer",
             ),
         )
-    for candidate, explanation in diagnoses:
+    return diagnoses
+
+
+def _diagnose_mistake(values, expected, X, Y, training):
+    """Raise GradingError naming the first usual mistake whose norms match ``values``;
+    return None when none does."""
+    __tracebackhide__ = True
+    mode = f"training={training}"
+    for candidate, explanation in _diagnoses(values, expected, X, Y, training):
         if _close(values, candidate):
             raise GradingError(
                 f"Exercise {EXERCISE} ({mode}): {explanation}. Expected "
                 f"{_fmt(expected)}, got {_fmt(values)}."
             )
-    raise GradingError(
-        f"Exercise {EXERCISE} ({mode}): the norms differ from those of the gradient of the "
-        "mean categorical cross-entropy with respect to each kernel. Expected "
-        f"{_fmt(expected)} for {names}, got {_fmt(values)}."
-    )
 
 
 def check_layer_gradient_norms(layer_gradient_norms):
