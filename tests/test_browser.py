@@ -511,118 +511,137 @@ def test_jupyterlab_shows_the_course_without_distractions(lab):
     assert page.locator(".jp-Dialog").count() == 0
 
 
-@pytest.mark.parametrize("learner", LEARNERS, ids=[p.name[:2] for p in LEARNERS])
-def test_learner_journey(lab, learner):
-    page, name, number = lab.page, learner.name, learner.name[:2]
+def open_from_the_file_browser(page, name):
+    """Double-click ``name`` in JupyterLab's file browser; wait until its kernel is up and
+    check that no dialog asked anything, that the kernel is the course's, and says so."""
+    page.locator(".jp-DirListing-item", has_text=name).dblclick()
+    page.wait_for_function(
+        "path => { const w = window.jupyterapp.shell.currentWidget;"
+        " return document.querySelector('.jp-Dialog') || (w && w.context"
+        " && w.context.path === path && w.context.isReady && w.sessionContext.session"
+        " && w.sessionContext.session.kernel); }",
+        arg=name,
+    )
+    dialogs = page.locator(".jp-Dialog").all_inner_texts()
+    assert not dialogs, f"opening {name} shows a dialog: {dialogs}"
+    kernel = js(
+        page,
+        "return [panel.sessionContext.session.kernel.name,"
+        " panel.sessionContext.kernelDisplayName];",
+        name,
+    )
+    assert kernel == [course.KERNEL_NAME, course.KERNEL_DISPLAY_NAME], (
+        f"{name} runs in the kernel {kernel}, not the course's "
+        f"{course.KERNEL_NAME!r} ({course.KERNEL_DISPLAY_NAME})"
+    )
+    toolbar = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName")
+    assert toolbar.inner_text().strip() == course.KERNEL_DISPLAY_NAME
+
+
+def assert_stored_outputs_trusted(page, name, nb):
+    """Outputs stored in the notebook that need trust (HTML, SVG, ...) are shown trusted."""
+    stored = {mime for c in nb.cells for o in c.get("outputs", []) for mime in o.get("data", {})}
+    if stored & NEED_TRUST:
+        untrusted = js(
+            page,
+            "return panel.content.widgets.filter(c => c.model.type === "
+            "'code' && c.model.outputs.length && !c.model.trusted).length;",
+            name,
+        )
+        assert untrusted == 0, (
+            f"{name} opens untrusted: its stored {sorted(stored & NEED_TRUST)} outputs are not shown"
+        )
+
+
+def run_the_cells_above(page, name, exercise):
+    """Run cells 0 to ``exercise - 1`` one by one; each must finish without an error."""
+    cell(page, 0).locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    states = run_and_wait(page, name, 0, exercise - 1, timeout=180)
+    errors = [i for i, s in enumerate(states[:exercise]) if s[3]]
+    assert not errors, f"{name}: cells {errors} failed:\n" + output_text(page, errors[0])
+    assert all(s[1] is not None for s in states[:exercise] if s[0] == "code")
+
+
+def replace_in_cell(page, name, index, start, end, code):
+    """Select characters ``start:end`` of cell ``index`` in its editor and type ``code``."""
+    select_in_editor(page, name, index, cell_source(page, name, index), start, end)
+    type_code(page, name, code)
+
+
+def save_and_read_back(page, lab, name):
+    """Save with Ctrl+S, wait until JupyterLab says it is saved; the file, as nbformat."""
+    page.keyboard.press("Control+s")
+    page.wait_for_function(
+        "path => !Array.from(window.jupyterapp.shell.widgets('main'))"
+        ".find(w => w.context && w.context.path === path).context.model.dirty",
+        arg=name,
+    )
+    return nbformat.read(lab.notebooks / name, as_version=4)
+
+
+def work_through(page, lab, learner):
+    """A learner's session with one notebook: open it, run the cells above the exercise,
+    type a typical mistake, read the grader's message, fix it, pass, save, close."""
+    name, number = learner.name, learner.name[:2]
     nb = nbformat.read(learner, as_version=4)
     exercise, check, function = exercise_of(nb)
     correct_region = solution_region(name, function)
     right, wrong, message = MISTAKES[number]
     assert right in correct_region, f"{name}: the mistake's text is not in the solution"
-    mistaken_region = correct_region.replace(right, wrong, 1)
     expected_source = PLACEHOLDER.sub(lambda _: correct_region, nb.cells[exercise].source)
+
+    open_from_the_file_browser(page, name)
+    assert_stored_outputs_trusted(page, name, nb)
+    run_the_cells_above(page, name, exercise)
+
+    # Type a typical mistake in place of "# YOUR CODE HERE / raise NotImplementedError()".
+    placeholder = PLACEHOLDER.search(cell_source(page, name, exercise))
+    assert placeholder, f"{name}: no placeholder in the exercise cell"
+    mistaken_region = correct_region.replace(right, wrong, 1)
+    replace_in_cell(page, name, exercise, placeholder.start(), placeholder.end(), mistaken_region)
+    assert cell_source(page, name, exercise) == expected_source.replace(right, wrong, 1), (
+        f"{name}: the exercise cell does not hold what was typed"
+    )
+    run_and_wait(page, name, exercise, check, timeout=180)
+    shown = output_text(page, check)
+    assert "AssertionError" in shown and re.search(message, shown), (
+        f"{name}: the grader's message /{message}/ is not in the check cell's "
+        f"output:\n{shown[-1500:]}"
+    )
+    assert "All tests passed." not in printed_text(page, check)
+    screenshot(page, check, f"{learner.stem}.mistake.png", end=True)
+
+    # Fix it where it is, run the exercise and its check again.
+    start = placeholder.start() + correct_region.index(right)
+    assert cell_source(page, name, exercise)[start : start + len(wrong)] == wrong
+    replace_in_cell(page, name, exercise, start, start + len(wrong), right)
+    assert cell_source(page, name, exercise) == expected_source, (
+        f"{name}: the exercise cell does not hold the solution that was typed"
+    )
+    states = run_and_wait(page, name, exercise, check, timeout=180)
+    assert "All tests passed." in printed_text(page, check) and not states[check][3], output_text(
+        page, check
+    )[-1500:]
+    screenshot(page, check, f"{learner.stem}.png")
+    problems = visible_problems(page, name)
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+    # The file holds the typed solution and the check's output.
+    saved = save_and_read_back(page, lab, name)
+    assert saved.cells[exercise].source == expected_source
+    assert "All tests passed." in "".join(o.get("text", "") for o in saved.cells[check].outputs)
+    assert saved.metadata["kernelspec"]["name"] == course.KERNEL_NAME
+
+    # Close it and shut its kernel down, to leave the CPU to the grader.
+    js(page, "await panel.sessionContext.shutdown(); panel.close();", name)
+
+
+@pytest.mark.parametrize("learner", LEARNERS, ids=[p.name[:2] for p in LEARNERS])
+def test_learner_journey(lab, learner):
+    page, number = lab.page, learner.name[:2]
     try:
-        # Open it from the file browser, as a learner does.
-        page.locator(".jp-DirListing-item", has_text=name).dblclick()
-        page.wait_for_function(
-            "path => { const w = window.jupyterapp.shell.currentWidget;"
-            " return document.querySelector('.jp-Dialog') || (w && w.context"
-            " && w.context.path === path && w.context.isReady && w.sessionContext.session"
-            " && w.sessionContext.session.kernel); }",
-            arg=name,
-        )
-        dialogs = page.locator(".jp-Dialog").all_inner_texts()
-        assert not dialogs, f"opening {name} shows a dialog: {dialogs}"
-
-        # The course's kernel, chosen without asking.
-        kernel = js(
-            page,
-            "return [panel.sessionContext.session.kernel.name,"
-            " panel.sessionContext.kernelDisplayName];",
-            name,
-        )
-        assert kernel == [course.KERNEL_NAME, course.KERNEL_DISPLAY_NAME], (
-            f"{name} runs in the kernel {kernel}, not the course's "
-            f"{course.KERNEL_NAME!r} ({course.KERNEL_DISPLAY_NAME})"
-        )
-        toolbar = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar-kernelName")
-        assert toolbar.inner_text().strip() == course.KERNEL_DISPLAY_NAME
-
-        # Outputs stored in the notebook that need trust are shown trusted.
-        stored = {
-            mime for c in nb.cells for o in c.get("outputs", []) for mime in o.get("data", {})
-        }
-        if stored & NEED_TRUST:
-            untrusted = js(
-                page,
-                "return panel.content.widgets.filter(c => c.model.type === "
-                "'code' && c.model.outputs.length && !c.model.trusted).length;",
-                name,
-            )
-            assert untrusted == 0, (
-                f"{name} opens untrusted: its stored "
-                f"{sorted(stored & NEED_TRUST)} outputs are not shown"
-            )
-
-        # Run the cells above the exercise one by one.
-        cell(page, 0).locator(".jp-InputPrompt").click()
-        page.keyboard.press("Escape")
-        states = run_and_wait(page, name, 0, exercise - 1, timeout=180)
-        errors = [i for i, s in enumerate(states[:exercise]) if s[3]]
-        assert not errors, f"{name}: cells {errors} failed:\n" + output_text(page, errors[0])
-        assert all(s[1] is not None for s in states[:exercise] if s[0] == "code")
-
-        # Type a typical mistake in place of "# YOUR CODE HERE / raise NotImplementedError()".
-        source = cell_source(page, name, exercise)
-        placeholder = PLACEHOLDER.search(source)
-        assert placeholder, f"{name}: no placeholder in the exercise cell"
-        select_in_editor(page, name, exercise, source, placeholder.start(), placeholder.end())
-        type_code(page, name, mistaken_region)
-        typed = cell_source(page, name, exercise)
-        assert typed == expected_source.replace(right, wrong, 1), (
-            f"{name}: the exercise cell does not hold what was typed"
-        )
-        run_and_wait(page, name, exercise, check, timeout=180)
-        shown = output_text(page, check)
-        assert "AssertionError" in shown and re.search(message, shown), (
-            f"{name}: the grader's message /{message}/ is not in the check cell's "
-            f"output:\n{shown[-1500:]}"
-        )
-        assert "All tests passed." not in printed_text(page, check)
-        screenshot(page, check, f"{learner.stem}.mistake.png", end=True)
-
-        # Fix it where it is, run the exercise and its check again.
-        source = cell_source(page, name, exercise)
-        start = placeholder.start() + correct_region.index(right)
-        assert source[start : start + len(wrong)] == wrong
-        select_in_editor(page, name, exercise, source, start, start + len(wrong))
-        type_code(page, name, right)
-        assert cell_source(page, name, exercise) == expected_source, (
-            f"{name}: the exercise cell does not hold the solution that was typed"
-        )
-        states = run_and_wait(page, name, exercise, check, timeout=180)
-        assert "All tests passed." in printed_text(page, check) and not states[check][3], (
-            output_text(page, check)[-1500:]
-        )
-
-        screenshot(page, check, f"{learner.stem}.png")
-        problems = visible_problems(page, name)
-        assert not problems, f"{name}: " + "; ".join(problems)
-
-        # Save with Ctrl+S; the file holds the typed solution and the check's output.
-        page.keyboard.press("Control+s")
-        page.wait_for_function(
-            "path => !Array.from(window.jupyterapp.shell.widgets('main'))"
-            ".find(w => w.context && w.context.path === path).context.model.dirty",
-            arg=name,
-        )
-        saved = nbformat.read(lab.notebooks / name, as_version=4)
-        assert saved.cells[exercise].source == expected_source
-        assert "All tests passed." in "".join(o.get("text", "") for o in saved.cells[check].outputs)
-        assert saved.metadata["kernelspec"]["name"] == course.KERNEL_NAME
-
-        # Close it and shut its kernel down, to leave the CPU to the grader.
-        js(page, "await panel.sessionContext.shutdown(); panel.close();", name)
+        work_through(page, lab, learner)
     except Exception:
         screenshot(page, None, f"{learner.stem}.failed.png")
         raise
@@ -665,12 +684,9 @@ def test_make_grade_passes_on_the_saved_notebook(lab, learner):
     assert str((lab.notebooks / learner.name).resolve()) in report, report
 
 
-def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
-    """Notebook 04's upload button, in the page: the sample photo's answer shows at once;
-    a real photo chosen with the button gets its own answer, the model's; the saved
-    notebook holds neither the photo nor the widgets' state."""
-    import base64
-
+def a_photo_and_the_models_answer(folder):
+    """A photo of a 5 the model never trained on, copied into ``folder``, and the sign the
+    pretrained model predicts for it: (path, int)."""
     import keras
     import numpy as np
 
@@ -684,12 +700,15 @@ def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
         for r in build_datasets.read_split_file(REPO_ROOT / "datasets" / build_datasets.SPLIT_FILE)
         if r["split"] == "extra" and r["label"] == 5
     )
-    photo = tmp_path / Path(row["file"]).name
+    photo = folder / Path(row["file"]).name
     shutil.copy(build_datasets.PHOTOS_DIR / row["file"], photo)
     model = keras.models.load_model(resnets_utils.PRETRAINED_MODEL_PATH)
-    expected = int(np.argmax(model.predict(resnets_utils.load_image(photo)[1], verbose=0)))
+    return photo, int(np.argmax(model.predict(resnets_utils.load_image(photo)[1], verbose=0)))
 
-    name = "upload_check.ipynb"
+
+def write_upload_notebook(path):
+    """A two-cell notebook in the course's kernel: load the pretrained model, show the
+    upload button (``resnets_utils.photo_upload``)."""
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell(
@@ -706,24 +725,41 @@ def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
             }
         },
     )
-    nbformat.write(nb, lab.notebooks / name)
+    nbformat.write(nb, path)
+
+
+def open_and_run_all(page, name, n_cells):
+    """Open ``name`` by JupyterLab's command, wait for its kernel, run every cell; each
+    must finish without an error."""
+    page.evaluate(
+        "async path => { await window.jupyterapp.commands.execute("
+        "'docmanager:open', {path}); return null; }",
+        name,
+    )
+    page.wait_for_function(
+        "path => { const w = window.jupyterapp.shell.currentWidget; return w && w.context"
+        " && w.context.path === path && w.sessionContext.session"
+        " && w.sessionContext.session.kernel; }",
+        arg=name,
+    )
+    cell(page, 0).locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    states = run_and_wait(page, name, 0, n_cells - 1, timeout=180)
+    assert not any(s[3] for s in states), "".join(output_text(page, i) for i in range(n_cells))
+
+
+def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
+    """Notebook 04's upload button, in the page: the sample photo's answer shows at once;
+    a real photo chosen with the button gets its own answer, the model's; the saved
+    notebook holds neither the photo nor the widgets' state."""
+    import base64
+
+    photo, expected = a_photo_and_the_models_answer(tmp_path)
+    name = "upload_check.ipynb"
+    write_upload_notebook(lab.notebooks / name)
     page = lab.page
     try:
-        page.evaluate(
-            "async path => { await window.jupyterapp.commands.execute("
-            "'docmanager:open', {path}); return null; }",
-            name,
-        )
-        page.wait_for_function(
-            "path => { const w = window.jupyterapp.shell.currentWidget; return w && w.context"
-            " && w.context.path === path && w.sessionContext.session"
-            " && w.sessionContext.session.kernel; }",
-            arg=name,
-        )
-        cell(page, 0).locator(".jp-InputPrompt").click()
-        page.keyboard.press("Escape")
-        states = run_and_wait(page, name, 0, 1, timeout=180)
-        assert not any(s[3] for s in states), output_text(page, 0) + output_text(page, 1)
+        open_and_run_all(page, name, 2)
         answer = cell(page, 1).locator(".jp-Cell-outputArea")
         answer.get_by_text("(the course's sample photo): predicted sign").wait_for(timeout=60_000)
         assert answer.locator("img").count() >= 1  # the photo, the 64x64 input, the bars
@@ -736,12 +772,7 @@ def test_a_photo_uploaded_in_jupyterlab_is_read_and_not_kept(lab, tmp_path):
         assert f"{photo.name}: predicted sign {expected}" in answer.inner_text()
         screenshot(page, 1, "upload.png", end=True)
 
-        page.keyboard.press("Control+s")
-        page.wait_for_function(
-            "path => !Array.from(window.jupyterapp.shell.widgets('main'))"
-            ".find(w => w.context && w.context.path === path).context.model.dirty",
-            arg=name,
-        )
+        save_and_read_back(page, lab, name)
         saved_text = (lab.notebooks / name).read_text()
         for piece in (
             base64.b64encode(photo.read_bytes()[:3000]).decode()[:400],
