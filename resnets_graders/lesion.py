@@ -85,6 +85,21 @@ def judge_lesion(evidence):
         if any(not np.array_equal(a, b) for a, b in zip(before[name], after[name]))
     ]
     others = [name for name in changed if name != target]
+    _check_target_changed(changed, others, target, call, stage, block)
+    _check_nothing_else_changed(others, target, call)
+    _check_gamma_and_beta_zeroed(after[target], before[target], target)
+
+    # What was returned: the weights before the change, to put them back.
+    _check_returned_weights(saved, before[target], after[target], target)
+
+    # What the network computes: the branch adds nothing any more.
+    _check_output_without_branch(after, stage, block, call)
+
+
+def _check_target_changed(changed, others, target, call, stage, block):
+    """Raise GradingError when the branch's last batch normalization ``target`` kept its
+    weights, saying what changed instead (the shortcut's, the convolution's, others)."""
+    __tracebackhide__ = True
     if target not in changed:
         hint = f" It changed {others} instead." if others else " Nothing changed."
         if f"bn{stage}{block}_branch1" in others:
@@ -102,6 +117,11 @@ def judge_lesion(evidence):
             f"{hint} The branch ends with the batch normalization '{target}'; set its gamma "
             "and beta to zero."
         )
+
+
+def _check_nothing_else_changed(others, target, call):
+    """Raise GradingError when layers other than ``target`` (listed in ``others``) changed."""
+    __tracebackhide__ = True
     if others:
         what = []
         for name in others:
@@ -115,8 +135,14 @@ def judge_lesion(evidence):
             f"Exercise {EXERCISE}: {call} also changed {', '.join(what)}. Change only "
             f"'{target}', the last layer of the branch."
         )
-    gamma, beta, mean, variance = after[target]
-    old_gamma, old_beta, old_mean, old_variance = before[target]
+
+
+def _check_gamma_and_beta_zeroed(new_weights, old_weights, target):
+    """Raise GradingError unless ``target``'s gamma and beta are now zero and its moving
+    mean and variance are as they were (``new_weights``, ``old_weights``: its four arrays)."""
+    __tracebackhide__ = True
+    gamma, beta, mean, variance = new_weights
+    old_gamma, old_beta, old_mean, old_variance = old_weights
     if not np.array_equal(mean, old_mean) or not np.array_equal(variance, old_variance):
         raise GradingError(
             f"Exercise {EXERCISE}: the moving mean or moving variance of '{target}' changed. "
@@ -138,7 +164,11 @@ def judge_lesion(evidence):
             f"Exercise {EXERCISE}: gamma of '{target}' should be all zeros, got {_fmt(gamma)}."
         )
 
-    # What was returned: the weights before the change, to put them back.
+
+def _check_returned_weights(saved, old_weights, new_weights, target):
+    """Raise GradingError unless what the function returned (the ``saved`` record) is the
+    list of ``target``'s four arrays from before the change (``old_weights``)."""
+    __tracebackhide__ = True
     if saved["kind"] == "none":
         raise GradingError(
             f"Exercise {EXERCISE}: returned None. Return the layer's weights from before the "
@@ -150,25 +180,29 @@ def judge_lesion(evidence):
             f"Exercise {EXERCISE}: should return a list of 4 arrays, got {saved['type']}."
         )
     saved = list(saved["arrays"])
-    if len(saved) != 4 or any(s.shape != b.shape for s, b in zip(saved, before[target])):
+    if len(saved) != 4 or any(s.shape != b.shape for s, b in zip(saved, old_weights)):
         raise GradingError(
             f"Exercise {EXERCISE}: should return the 4 arrays [gamma, beta, moving_mean, "
             f"moving_variance] of '{target}', as get_weights() gives them, with shapes "
-            f"{[b.shape for b in before[target]]}; got {len(saved)} item(s) of shapes "
+            f"{[b.shape for b in old_weights]}; got {len(saved)} item(s) of shapes "
             f"{[s.shape for s in saved]}."
         )
-    if all(np.array_equal(s, a) for s, a in zip(saved, after[target])):
+    if all(np.array_equal(s, a) for s, a in zip(saved, new_weights)):
         raise GradingError(
             f"Exercise {EXERCISE}: returned the weights after the change (gamma and beta are "
             "zero in them). Call get_weights() before set_weights and return that list."
         )
-    if not all(np.array_equal(s, b) for s, b in zip(saved, before[target])):
+    if not all(np.array_equal(s, b) for s, b in zip(saved, old_weights)):
         raise GradingError(
             f"Exercise {EXERCISE}: the list returned differs from the layer's weights before "
             "the change; return exactly what get_weights() gave."
         )
 
-    # What the network computes: the branch adds nothing any more.
+
+def _check_output_without_branch(after, stage, block, call):
+    """Raise GradingError unless the grader's network with the weights ``after`` computes
+    what the reference's lesioned network does."""
+    __tracebackhide__ = True
     model = _grader_model()
     for name, weights in after.items():
         model.get_layer(name).set_weights(weights)
