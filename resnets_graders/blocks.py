@@ -234,12 +234,24 @@ def _explain_error(name, error, trace, reference, cause=None):
 
 
 def _compare_models(name, model, reference, check_outputs, call=None):
+    """Raise GradingError at the first difference between ``model`` and ``reference``: the
+    named layers' settings, the graphs, the shapes and parameter counts, then (when
+    ``check_outputs``) the outputs. Returns None when they agree."""
     __tracebackhide__ = True  # learners see the message, not the grader's frames
     where = f"Exercise {name}" + (f" ({call})" if call else "")
     ref_named = _named_layers(reference)
     got_named = _named_layers(model)
+    _check_named_settings(where, ref_named, got_named)
+    _check_graphs(where, model, reference)
+    _check_shapes_and_params(where, model, reference, ref_named, got_named)
+    if check_outputs:
+        _check_outputs(where, model, reference)
 
-    # 1. Layers the reference names: type and settings, in the reference's order.
+
+def _check_named_settings(where, ref_named, got_named):
+    """1. Layers the reference names: raise GradingError at the first whose type or settings
+    differ in the learner's model, in the reference's order."""
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     for ref_name, ref_layer in ref_named.items():
         layer = got_named.get(ref_name)
         if layer is not None:
@@ -247,7 +259,11 @@ def _compare_models(name, model, reference, check_outputs, call=None):
             if problem:
                 raise GradingError(f"{where}: {problem}")
 
-    # 2. The graphs, walked together from the output.
+
+def _check_graphs(where, model, reference):
+    """2. The graphs, walked together from the output: raise GradingError with the earliest
+    difference (in the reference's order), or when layers are not connected to the output."""
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     problems = []
     _walk(
         reference.outputs[0], model.outputs[0], None, problems, set(), _operation_order(reference)
@@ -263,7 +279,11 @@ def _compare_models(name, model, reference, check_outputs, call=None):
             "layers are not connected to the output."
         )
 
-    # 3. Output shapes and parameter counts, layer by layer.
+
+def _check_shapes_and_params(where, model, reference, ref_named, got_named):
+    """3. Raise GradingError at the first named layer whose output shape or parameter count
+    differs, then when the model's output shape or parameter count does."""
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
     for ref_name, ref_layer in ref_named.items():
         layer = got_named[ref_name]
         ref_shape, shape = tuple(ref_layer.output.shape), tuple(layer.output.shape)
@@ -286,22 +306,25 @@ def _compare_models(name, model, reference, check_outputs, call=None):
             f"{reference.count_params():,}."
         )
 
-    # 4. Outputs on the same input, inference mode then training mode.
-    if check_outputs:
-        rng = np.random.default_rng(1)
-        batch = 2 if len(reference.inputs[0].shape) and reference.count_params() > 1e6 else 3
-        x = rng.standard_normal((batch, *reference.inputs[0].shape[1:])).astype("float32")
-        for training in (False, True):
-            expected = np.asarray(reference(x, training=training))
-            got = np.asarray(model(x, training=training))
-            if not np.allclose(got, expected, rtol=1e-4, atol=1e-5):
-                mode = "training" if training else "inference"
-                raise GradingError(
-                    f"{where}: the layers are right, but the output in {mode} mode "
-                    f"differs from the reference's (largest difference "
-                    f"{np.max(np.abs(got - expected)):.3g}). Check which tensor each "
-                    "layer is applied to and what the addition adds."
-                )
+
+def _check_outputs(where, model, reference):
+    """4. Outputs on the same input, inference mode then training mode: raise GradingError
+    when they differ from the reference's."""
+    __tracebackhide__ = True  # learners see the message, not the grader's frames
+    rng = np.random.default_rng(1)
+    batch = 2 if len(reference.inputs[0].shape) and reference.count_params() > 1e6 else 3
+    x = rng.standard_normal((batch, *reference.inputs[0].shape[1:])).astype("float32")
+    for training in (False, True):
+        expected = np.asarray(reference(x, training=training))
+        got = np.asarray(model(x, training=training))
+        if not np.allclose(got, expected, rtol=1e-4, atol=1e-5):
+            mode = "training" if training else "inference"
+            raise GradingError(
+                f"{where}: the layers are right, but the output in {mode} mode "
+                f"differs from the reference's (largest difference "
+                f"{np.max(np.abs(got - expected)):.3g}). Check which tensor each "
+                "layer is applied to and what the addition adds."
+            )
 
 
 def _check_stages(name, model, reference):
@@ -478,59 +501,66 @@ def _walk(ref_tensor, got_tensor, ref_consumer, problems, seen, order):
         return
     if ref_kind == "Input":
         return
-    if _is_named(ref_op) and ref_op.name != got_op.name:
-        problems.append(
-            (
-                position,
-                f"{_role(ref_op.name)} should be named '{ref_op.name}', not '{got_op.name}'.",
-            )
-        )
+    problem = _same_kind_problem(ref_op, got_op, ref_inputs, got_inputs)
+    if not problem and ref_kind == "Add" and len(ref_inputs) == 2:
+        got_inputs = _paired_add_terms(ref_inputs, got_inputs)
+        problem = _self_addition_problem(ref_inputs, got_inputs)
+    if problem:
+        problems.append((position, problem))
         return
-    if ref_kind in ("ZeroPadding2D", "MaxPooling2D", "AveragePooling2D") and not _is_named(ref_op):
-        problem = _compare_settings(ref_op, got_op)
-        if problem:
-            problems.append((position, problem))
-            return
-    if len(ref_inputs) != len(got_inputs):
-        problems.append(
-            (
-                position,
-                f"{_describe(ref_op)} should take {len(ref_inputs)} input(s), "
-                f"not {len(got_inputs)}.",
-            )
-        )
-        return
-    if ref_kind == "Add" and len(ref_inputs) == 2:
-        # The order of the two terms does not matter: pair them by what produces them.
-        def signature(t):
-            op = _producer(t)[0]
-            return (_kind(op), op.name if _is_named(op) else "")
-
-        if signature(got_inputs[0]) != signature(ref_inputs[0]) and signature(
-            got_inputs[1]
-        ) == signature(ref_inputs[0]):
-            got_inputs.reverse()
-        elif signature(got_inputs[1]) == signature(ref_inputs[1]) or signature(
-            got_inputs[0]
-        ) == signature(ref_inputs[0]):
-            pass
-        elif _kind(_producer(got_inputs[0])[0]) == "Input" or signature(got_inputs[0]) == signature(
-            ref_inputs[1]
-        ):
-            got_inputs.reverse()
-        ref_input_ops = {id(_producer(t)[0]) for t in ref_inputs}
-        got_input_ops = {id(_producer(t)[0]) for t in got_inputs}
-        if len(got_input_ops) < len(ref_input_ops):
-            problems.append(
-                (
-                    position,
-                    "the addition adds a tensor to itself: it should add the "
-                    "shortcut X_shortcut to the main path X, Add()([X, X_shortcut]).",
-                )
-            )
-            return
     for ref_input, got_input in zip(ref_inputs, got_inputs):
         _walk(ref_input, got_input, ref_op, problems, seen, order)
+
+
+def _same_kind_problem(ref_op, got_op, ref_inputs, got_inputs):
+    """The message for two operations of the same kind that differ (the name, an unnamed
+    pooling's or padding's settings, the number of inputs), in that order; else None."""
+    if _is_named(ref_op) and ref_op.name != got_op.name:
+        return f"{_role(ref_op.name)} should be named '{ref_op.name}', not '{got_op.name}'."
+    padding_or_pooling = _kind(ref_op) in ("ZeroPadding2D", "MaxPooling2D", "AveragePooling2D")
+    if padding_or_pooling and not _is_named(ref_op):
+        problem = _compare_settings(ref_op, got_op)
+        if problem:
+            return problem
+    if len(ref_inputs) != len(got_inputs):
+        return f"{_describe(ref_op)} should take {len(ref_inputs)} input(s), not {len(got_inputs)}."
+    return None
+
+
+def _paired_add_terms(ref_inputs, got_inputs):
+    """The two terms of the learner's addition in the order of the reference's: the order of
+    the terms does not matter, so they are paired by what produces them."""
+
+    def signature(t):
+        op = _producer(t)[0]
+        return (_kind(op), op.name if _is_named(op) else "")
+
+    if signature(got_inputs[0]) != signature(ref_inputs[0]) and signature(
+        got_inputs[1]
+    ) == signature(ref_inputs[0]):
+        return got_inputs[::-1]
+    if signature(got_inputs[1]) == signature(ref_inputs[1]) or signature(
+        got_inputs[0]
+    ) == signature(ref_inputs[0]):
+        return got_inputs
+    if _kind(_producer(got_inputs[0])[0]) == "Input" or signature(got_inputs[0]) == signature(
+        ref_inputs[1]
+    ):
+        return got_inputs[::-1]
+    return got_inputs
+
+
+def _self_addition_problem(ref_inputs, got_inputs):
+    """The message for an addition of a tensor to itself, where the reference adds two
+    different ones; else None."""
+    ref_input_ops = {id(_producer(t)[0]) for t in ref_inputs}
+    got_input_ops = {id(_producer(t)[0]) for t in got_inputs}
+    if len(got_input_ops) < len(ref_input_ops):
+        return (
+            "the addition adds a tensor to itself: it should add the "
+            "shortcut X_shortcut to the main path X, Add()([X, X_shortcut])."
+        )
+    return None
 
 
 def _kind_mismatch(ref_op, ref_node, got_op, got_node, ref_consumer):
