@@ -273,43 +273,9 @@ def load(folder):
     import keras
 
     folder = Path(folder)
+    document, arrays = _read_files(folder)
     try:
-        document = json.loads((folder / "evidence.json").read_text())
-        with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"the kernel's results could not be read: {exc}") from None
-
-    def decode(value):
-        if isinstance(value, list):
-            return [decode(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if "$error" in value:
-            return ErrorRecord.from_json(value["$error"])
-        if "$array" in value:
-            return arrays[value["$array"]]
-        if "$model" in value:
-            name = value["$model"]
-            if not isinstance(name, str) or not _FILE.fullmatch(name):
-                raise ValueError(f"bad model file name {name!r}")
-            try:
-                return keras.models.load_model(folder / name, safe_mode=True, compile=False)
-            except Exception as exc:  # the file holds code, or a layer Keras does not know
-                return _Unloadable(ErrorRecord.of(exc))
-        if "$unsaved" in value:
-            return _Unsaved(ErrorRecord.from_json(value["$unsaved"]))
-        if "$layer" in value:
-            try:
-                return keras.saving.deserialize_keras_object(value["$layer"], safe_mode=True)
-            except Exception:  # a layer Keras does not know: left out of the trace
-                return None
-        if "$repr" in value:
-            return _Repr(str(value["$repr"]))
-        return {k: decode(v) for k, v in value.items()}
-
-    try:
-        evidence = decode(document)
+        evidence = _decode(document, folder, arrays)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"the kernel's results are malformed: {exc}") from None
     if not isinstance(evidence, dict):
@@ -328,6 +294,52 @@ def load(folder):
                 case["error"] = model.error
                 case.pop("model")
     return evidence
+
+
+def _read_files(folder):
+    """(the parsed evidence.json, {key: array} of arrays.npz) of ``folder``, read without
+    pickles; raises ValueError when either is missing or unreadable."""
+    try:
+        document = json.loads((folder / "evidence.json").read_text())
+        with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"the kernel's results could not be read: {exc}") from None
+    return document, arrays
+
+
+def _decode(value, folder, arrays):
+    """``value`` of the JSON document with what :func:`save` encoded put back: errors,
+    arrays (from ``arrays``), models (from their files in ``folder``, in safe mode), layers
+    and reprs. Raises KeyError, TypeError or ValueError where the document is malformed."""
+    import keras
+
+    if isinstance(value, list):
+        return [_decode(v, folder, arrays) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$error" in value:
+        return ErrorRecord.from_json(value["$error"])
+    if "$array" in value:
+        return arrays[value["$array"]]
+    if "$model" in value:
+        name = value["$model"]
+        if not isinstance(name, str) or not _FILE.fullmatch(name):
+            raise ValueError(f"bad model file name {name!r}")
+        try:
+            return keras.models.load_model(folder / name, safe_mode=True, compile=False)
+        except Exception as exc:  # the file holds code, or a layer Keras does not know
+            return _Unloadable(ErrorRecord.of(exc))
+    if "$unsaved" in value:
+        return _Unsaved(ErrorRecord.from_json(value["$unsaved"]))
+    if "$layer" in value:
+        try:
+            return keras.saving.deserialize_keras_object(value["$layer"], safe_mode=True)
+        except Exception:  # a layer Keras does not know: left out of the trace
+            return None
+    if "$repr" in value:
+        return _Repr(str(value["$repr"]))
+    return {k: _decode(v, folder, arrays) for k, v in value.items()}
 
 
 class _Unloadable:
