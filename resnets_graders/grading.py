@@ -332,10 +332,43 @@ def quiet_tensorflow():
 
 
 def _verdicts(course, accepted, results, limits, run):
+    """Fill ``results`` for the ``accepted`` exercises from the kernel's ``run``: a refusal,
+    a kernel that did not finish or a set-up error fails them all; otherwise each exercise
+    gets the first of its cell's failures, or its evidence is judged."""
     with _JUDGE_LOCK:
         quiet_tensorflow()
     from resnets_graders import judge
 
+    if _failed_as_a_whole(course, accepted, results, limits, run):
+        return
+    status = run["status"]
+    cell_errors = {
+        c.get("exercise"): c.get("error")
+        for c in status.get("cells", [])
+        if c.get("kind") == "solution"
+    }
+    evidence, load_problem = _load_run_evidence(judge, run)
+    for exercise in accepted:
+        result = results[exercise]
+        error = cell_errors.get(exercise)
+        collected = status.get("collected", {}).get(exercise)
+        failure = _cell_failure(exercise, error, collected, limits)
+        if failure is not None:
+            _fail(result, *failure)
+        elif collected != "ok" or exercise not in evidence:
+            _fail(
+                result,
+                f"Exercise {exercise}: not graded: the kernel handed back nothing "
+                f"for it ({load_problem or status.get('save_error') or collected}).",
+                FLAG_NOT_GRADED,
+            )
+        else:
+            _judge_exercise(judge, exercise, evidence, result, limits)
+
+
+def _failed_as_a_whole(course, accepted, results, limits, run):
+    """Fail every accepted exercise when the audit hook refused something, the kernel did
+    not finish or a set-up cell raised (checked in that order); return whether it did."""
     status, violations = run["status"], run["violations"]
     if violations:
         what = violations[0]
@@ -347,7 +380,7 @@ def _verdicts(course, accepted, results, limits, run):
                 "references and graders; write the function with ordinary code.",
                 FLAG_REFUSED,
             )
-        return
+        return True
     if status is None:
         for exercise in accepted:
             _fail(
@@ -355,7 +388,7 @@ def _verdicts(course, accepted, results, limits, run):
                 _kernel_failure(exercise, course, limits, run),
                 FLAG_LIMIT if run["timed_out"] or run["memory"] else FLAG_NOT_GRADED,
             )
-        return
+        return True
     if status.get("setup_error"):
         error = status["setup_error"]
         for exercise in accepted:
@@ -367,70 +400,66 @@ def _verdicts(course, accepted, results, limits, run):
                 "your instructor.",
                 FLAG_NOT_GRADED,
             )
-        return
-    cell_errors = {
-        c.get("exercise"): c.get("error")
-        for c in status.get("cells", [])
-        if c.get("kind") == "solution"
-    }
+        return True
+    return False
+
+
+def _load_run_evidence(judge, run):
+    """(the evidence the kernel of ``run`` handed back, None) or, when it cannot be read,
+    ({}, the reason)."""
     try:
         with _JUDGE_LOCK:
             evidence = judge.load_evidence(Path(run["folder"]) / "work" / "out" / "evidence")
     except ValueError as exc:
-        evidence, load_problem = {}, str(exc)
-    else:
-        load_problem = None
-    for exercise in accepted:
-        result = results[exercise]
-        error = cell_errors.get(exercise)
-        collected = status.get("collected", {}).get(exercise)
-        if error and error.get("type") in ("SyntaxError", "IndentationError", "TabError"):
-            _fail(
-                result,
-                _syntax_error(
-                    exercise,
-                    error.get("line"),
-                    error.get("text"),
-                    _first_line(error.get("message")),
-                ),
-            )
-        elif error and error.get("type") == "NotImplementedError":
-            _fail(result, not_written(exercise))
-        elif error:
-            _fail(
-                result,
-                f"Exercise {exercise}: running the cell '# GRADED FUNCTION: "
-                f"{exercise}' raised {error.get('type')}: "
-                f"{_first_line(error.get('message'))}{_memory_hint(error, limits)}",
-                *([FLAG_LIMIT] if error.get("type") == "MemoryError" else []),
-            )
-        elif collected == "undefined":
-            _fail(
-                result,
-                f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' "
-                f"defines no function named {exercise}: keep the line "
-                f"`def {exercise}(...):` as it was given.",
-            )
-        elif isinstance(collected, dict):
-            _fail(
-                result,
-                f"Exercise {exercise} raised {collected.get('type')} while being "
-                f"graded: {_first_line(collected.get('message'))}",
-            )
-        elif collected != "ok" or exercise not in evidence:
-            _fail(
-                result,
-                f"Exercise {exercise}: not graded: the kernel handed back nothing "
-                f"for it ({load_problem or status.get('save_error') or collected}).",
-                FLAG_NOT_GRADED,
-            )
-        else:
-            with _JUDGE_LOCK:
-                passed, message = judge.judge(exercise, evidence[exercise])
-            result.passed, result.message = passed, message
-            if not passed and f"{exercise} raised MemoryError" in message:
-                result.message += _memory_hint({"type": "MemoryError"}, limits)
-                result.flags.append(FLAG_LIMIT)
+        return {}, str(exc)
+    return evidence, None
+
+
+def _cell_failure(exercise, error, collected, limits):
+    """(message, *flags) for an exercise whose cell raised ``error`` (a syntax error, the
+    exercise not written, another exception) or whose function could not be collected
+    (``collected``: "undefined", or the error it raised); None when neither happened."""
+    if error and error.get("type") in ("SyntaxError", "IndentationError", "TabError"):
+        return (
+            _syntax_error(
+                exercise,
+                error.get("line"),
+                error.get("text"),
+                _first_line(error.get("message")),
+            ),
+        )
+    if error and error.get("type") == "NotImplementedError":
+        return (not_written(exercise),)
+    if error:
+        return (
+            f"Exercise {exercise}: running the cell '# GRADED FUNCTION: "
+            f"{exercise}' raised {error.get('type')}: "
+            f"{_first_line(error.get('message'))}{_memory_hint(error, limits)}",
+            *([FLAG_LIMIT] if error.get("type") == "MemoryError" else []),
+        )
+    if collected == "undefined":
+        return (
+            f"Exercise {exercise}: the cell '# GRADED FUNCTION: {exercise}' "
+            f"defines no function named {exercise}: keep the line "
+            f"`def {exercise}(...):` as it was given.",
+        )
+    if isinstance(collected, dict):
+        return (
+            f"Exercise {exercise} raised {collected.get('type')} while being "
+            f"graded: {_first_line(collected.get('message'))}",
+        )
+    return None
+
+
+def _judge_exercise(judge, exercise, evidence, result, limits):
+    """Judge the evidence of ``exercise`` into ``result``; a MemoryError raised while it
+    was collected gets the memory hint and the limit flag."""
+    with _JUDGE_LOCK:
+        passed, message = judge.judge(exercise, evidence[exercise])
+    result.passed, result.message = passed, message
+    if not passed and f"{exercise} raised MemoryError" in message:
+        result.message += _memory_hint({"type": "MemoryError"}, limits)
+        result.flags.append(FLAG_LIMIT)
 
 
 def _memory_hint(error, limits):
@@ -554,9 +583,41 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
     """
     folder = Path(tempfile.mkdtemp(prefix="resnets-kernel-"))
     work, out = folder / "work", folder / "work" / "out"
+    report = folder / "report.txt"
+    _write_job(folder, work, out, report, cells, exercises, forbidden, references)
+    env = _kernel_environment(work)
+    command = [sys.executable, "-m", "resnets_graders.kernel", str(folder / "job.json")]
+    started = time.monotonic()
+    returncode, timed_out = _run_until_done(command, folder, work, env, limits)
+    progress = (
+        (out / "progress.txt").read_text(errors="replace").splitlines()
+        if (out / "progress.txt").is_file()
+        else []
+    )
+    status = _read_status(out, returncode, timed_out)
+    violations = _read_violations(report, returncode)
+    log_tail = (folder / "kernel.log").read_bytes()[-20000:].decode(errors="replace")
+    memory = (not timed_out and "MemoryError" in log_tail and status is None) or (
+        returncode == -signal.SIGKILL and not timed_out if hasattr(signal, "SIGKILL") else False
+    )
+    return {
+        "status": status,
+        "violations": violations,
+        "timed_out": timed_out,
+        "memory": memory,
+        "returncode": returncode,
+        "folder": str(folder),
+        "doing": progress[-1] if progress else "",
+        "log": log_tail,
+        "seconds": time.monotonic() - started,
+    }
+
+
+def _write_job(folder, work, out, report, cells, exercises, forbidden, references):
+    """Make the kernel's folders (``work``, its tmp and ``out``), an empty ``report`` and
+    folder/job.json: the cells, the exercises, the paths and what the kernel refuses."""
     (work / "tmp").mkdir(parents=True)
     out.mkdir()
-    report = folder / "report.txt"
     report.write_text("")
     job = {
         "cells": cells,
@@ -568,6 +629,11 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
         "forbidden": [str(p) for p in [*forbidden_paths(), *forbidden]],
     }
     (folder / "job.json").write_text(json.dumps(job))
+
+
+def _kernel_environment(work):
+    """The kernel's environment: this one's, with no network, its homes and temporary
+    folders in ``work``, the repository on the path and no GPU."""
     env = dict(os.environ)
     env.update(
         {
@@ -590,8 +656,12 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
             "CUDA_VISIBLE_DEVICES": "",
         }
     )
-    command = [sys.executable, "-m", "resnets_graders.kernel", str(folder / "job.json")]
-    started = time.monotonic()
+    return env
+
+
+def _run_until_done(command, folder, work, env, limits):
+    """Run the kernel's ``command`` in a session of its own, under the memory limit, its
+    output in folder/kernel.log; kill it at the time limit. Returns (returncode, timed_out)."""
     with open(folder / "kernel.log", "wb") as log:
         process = subprocess.Popen(
             command,
@@ -610,11 +680,12 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
             timed_out = True
             _kill(process)
             returncode = process.wait()
-    progress = (
-        (out / "progress.txt").read_text(errors="replace").splitlines()
-        if (out / "progress.txt").is_file()
-        else []
-    )
+    return returncode, timed_out
+
+
+def _read_status(out, returncode, timed_out):
+    """The kernel's status.json in ``out`` when it finished in time with 0 and the file
+    holds a dict; else None."""
     status = None
     if returncode == 0 and not timed_out and (out / "status.json").is_file():
         try:
@@ -623,6 +694,12 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
                 status = None
         except ValueError:
             status = None
+    return status
+
+
+def _read_violations(report, returncode):
+    """What the audit hook refused, from the ``report``'s VIOLATION lines; a kernel that
+    exited 86 (the report closed) with none is a violation too."""
     violations = [
         line[len("VIOLATION ") :]
         for line in report.read_text(errors="replace").splitlines()
@@ -630,21 +707,7 @@ def run_kernel(cells, exercises, limits, forbidden=(), references=()):
     ]
     if returncode == 86 and not violations:
         violations = ["close the grading report"]
-    log_tail = (folder / "kernel.log").read_bytes()[-20000:].decode(errors="replace")
-    memory = (not timed_out and "MemoryError" in log_tail and status is None) or (
-        returncode == -signal.SIGKILL and not timed_out if hasattr(signal, "SIGKILL") else False
-    )
-    return {
-        "status": status,
-        "violations": violations,
-        "timed_out": timed_out,
-        "memory": memory,
-        "returncode": returncode,
-        "folder": str(folder),
-        "doing": progress[-1] if progress else "",
-        "log": log_tail,
-        "seconds": time.monotonic() - started,
-    }
+    return violations
 
 
 def _limit_memory(memory_gb):
