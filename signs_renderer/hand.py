@@ -147,12 +147,9 @@ def _direction(theta_deg, phi_deg):
     return np.array([math.sin(p) * math.cos(t), math.cos(p) * math.cos(t), math.sin(t)])
 
 
-def sample_pose(label, rng):
-    """Draw a random pose of the hand shape ``label`` (0..5) with generator ``rng``.
-
-    Besides the joint angles, every hand gets its own proportions: each finger's length
-    (+-7%), the thickness of fingers and thumb (+-12%) and the palm's width (+-7%).
-    """
+def _draw_fingers(label, rng):
+    """The four fingers' joint angles, (4, 3) degrees (MCP, PIP, DIP), and their spread,
+    (4,) degrees, for hand shape ``label``; the folded ones share one curl."""
     u = rng.uniform
     raised = _RAISED[label]
     flex = np.empty((4, 3))
@@ -182,6 +179,13 @@ def sample_pose(label, rng):
     if label == 3:  # index and middle finger a little apart, like the 2 of the same signer
         spread[0] += u(0, 4)
         spread[1] -= u(0, 6)
+    return flex, spread
+
+
+def _draw_thumb(label, rng):
+    """The thumb's base joint, (3,) in the hand's units, and the point its tip reaches for,
+    (3,), NaN where the thumb simply bends (shapes 0, 1 and 2)."""
+    u = rng.uniform
     if label in (3, 5):  # thumb sticking out sideways
         thumb_mcp = np.array([5.0, 4.6, 1.0]) + rng.uniform(-0.3, 0.3, 3)
         reach = _unit(np.array([u(0.6, 0.9), u(0.45, 0.75), u(0.1, 0.45)]))
@@ -195,6 +199,19 @@ def sample_pose(label, rng):
     else:  # the thumb holds the curled fingers down
         thumb_mcp = np.array([3.9, 5.2, 2.4]) + rng.uniform(-0.2, 0.2, 3)
         target = np.full(3, np.nan)
+    return thumb_mcp, target
+
+
+def sample_pose(label, rng):
+    """Draw a random pose of the hand shape ``label`` (0..5) with generator ``rng``.
+
+    Besides the joint angles, every hand gets its own proportions: each finger's length
+    (+-7%), the thickness of fingers and thumb (+-12%) and the palm's width (+-7%).
+    The draws come in a fixed order, so a seed always gives the same hand.
+    """
+    u = rng.uniform
+    flex, spread = _draw_fingers(label, rng)
+    thumb_mcp, target = _draw_thumb(label, rng)
     return HandPose(
         label=int(label),
         flex=flex,

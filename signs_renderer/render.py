@@ -167,14 +167,10 @@ def _unit(v):
     return v / math.sqrt(float(v @ v))
 
 
-def draw_params(label, seed):
-    """Draw all parameters of a picture of hand shape ``label`` from the integer ``seed``.
-
-    ``seed`` may be anything ``numpy.random.default_rng`` accepts (an int or a SeedSequence).
-    """
-    rng = np.random.default_rng(seed)
+def _draw_colours(rng):
+    """The skin's tone (0 to len(_SKIN) - 1), and the skin, palm and wall colours, (3,)
+    RGB from 0 to 255 each."""
     u = rng.uniform
-    pose = sample_pose(label, rng)
     tone = u(0, len(_SKIN) - 1)
     i = min(int(tone), len(_SKIN) - 2)
     skin = (_SKIN[i] + (tone - i) * (_SKIN[i + 1] - _SKIN[i])) * (1 + rng.uniform(-0.05, 0.05, 3))
@@ -184,9 +180,13 @@ def draw_params(label, seed):
         + 3.0 * np.eye(len(_WALLS))[rng.choice(len(_WALLS), p=_WALL_WEIGHTS)]
     )
     wall = w @ _WALLS * u(0.9, 1.04) + rng.uniform(-4, 4, 3)
-    key = u(0.55, 0.9)
-    warm = np.array([1.0, u(0.9, 1.0), u(0.75, 0.97)])
-    room = np.array([u(0.88, 1.0), u(0.93, 1.0), u(0.85, 1.08)])
+    return tone, np.clip(skin, 0, 255), np.clip(palm, 0, 255), np.clip(wall, 0, 255)
+
+
+def _draw_side(label, rng):
+    """Which hand, whether its back faces us, its roll and its yaw (degrees):
+    (left, back, roll, yaw)."""
+    u = rng.uniform
     left = bool(rng.random() < 0.5)
     roll = u(-40, 40)
     if label == 0:  # the "O" is seen from the thumb side, the back of the hand half turned to us
@@ -196,6 +196,12 @@ def draw_params(label, seed):
     else:  # mostly the palm faces the camera, often turned half away or seen from the side
         back = bool(rng.random() < 0.15)
         yaw = u(-75, 75)
+    return left, back, roll, yaw
+
+
+def _draw_wall(rng):
+    """The wall's four texture waves, (4, 4): x and y frequency, phase, amplitude; and the
+    clutter on it, (n, 7) with n from 0 to 2."""
     waves = np.stack(
         [
             rng.uniform(-6, 6, 4),
@@ -208,37 +214,73 @@ def draw_params(label, seed):
     waves[3, :2] *= 6.0  # one fine grain (plaster, paper)
     n_clutter = rng.choice(3, p=[0.55, 0.3, 0.15])
     clutter = np.array([_clutter_item(rng) for _ in range(n_clutter)]).reshape(-1, 7)
-    return SceneParams(
-        pose=pose,
-        left=left,
-        back=back,
-        roll=roll,
+    return waves, clutter
+
+
+def _draw_camera(rng):
+    """The hand's pitch and the framing: SceneParams' pitch, fill, shift, fov, gap, light."""
+    u = rng.uniform
+    return dict(
         pitch=u(-20, 12),
-        yaw=yaw,
         fill=u(0.4, 0.85),
         shift=np.array([u(-0.3, 0.3), u(-0.28, 0.08)]),
         fov=u(30, 45),
         gap=u(18, 60),
         light=_unit([u(-0.9, 0.9), u(0.1, 0.75), u(0.5, 1.0)]),
-        light_rgb=key * warm,
+    )
+
+
+def _draw_finish(rng, key, room, tone):
+    """Ambient light, shadows, the photo's look and the skin's detail: the rest of
+    SceneParams' fields, given the key light's strength, the room's colour and the tone."""
+    u = rng.uniform
+    return dict(
         ambient_rgb=(1.05 - key) * u(0.7, 1.0) * room,
         shadow_softness=u(2.5, 8.0),
-        skin=np.clip(skin, 0, 255),
-        palm=np.clip(palm, 0, 255),
-        wall=np.clip(wall, 0, 255),
         gradient=np.array([u(-0.18, 0.18), u(-0.08, 0.18), u(0.0, 0.25)]),
         exposure=u(0.7, 0.94),
         white_balance=1 + rng.uniform(-0.07, 0.07, 3),
         blur=u(0.08, 0.24),
         blockiness=u(0.0, 0.3),
         noise=u(0.2, 1.2),
-        wall_waves=waves,
         nail=u(0.2, 1.0),
         creases=u(0.2, 1.0),
         hair=u(0.0, 1.0) * (1.0 - tone / 10.0),
         mottle=np.concatenate([rng.uniform(0, 2 * math.pi, 3), [u(0.0, 0.06)]]),
         noise_seed=int(rng.integers(2**62)),
+    )
+
+
+def draw_params(label, seed):
+    """Draw all parameters of a picture of hand shape ``label`` from the integer ``seed``.
+
+    ``seed`` may be anything ``numpy.random.default_rng`` accepts (an int or a SeedSequence).
+    The draws come in a fixed order (pose, colours, light, side, wall, camera, finish), so
+    a seed always gives the same picture.
+    """
+    rng = np.random.default_rng(seed)
+    u = rng.uniform
+    pose = sample_pose(label, rng)
+    tone, skin, palm, wall = _draw_colours(rng)
+    key = u(0.55, 0.9)
+    warm = np.array([1.0, u(0.9, 1.0), u(0.75, 0.97)])
+    room = np.array([u(0.88, 1.0), u(0.93, 1.0), u(0.85, 1.08)])
+    left, back, roll, yaw = _draw_side(label, rng)
+    waves, clutter = _draw_wall(rng)
+    return SceneParams(
+        pose=pose,
+        left=left,
+        back=back,
+        roll=roll,
+        yaw=yaw,
+        light_rgb=key * warm,
+        skin=skin,
+        palm=palm,
+        wall=wall,
+        wall_waves=waves,
         clutter=clutter,
+        **_draw_camera(rng),
+        **_draw_finish(rng, key, room, tone),
     )
 
 
