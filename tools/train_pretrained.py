@@ -34,6 +34,7 @@ import math
 import os
 import hashlib
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -51,13 +52,33 @@ MODEL_FILE = "resnet50_signs.keras"
 MAX_MODEL_BYTES = 100 * 10**6
 #: Variables AdamW's weight decay leaves alone (matched by name).
 NO_WEIGHT_DECAY = ["bias", "gamma", "beta"]
+#: The images the model takes: (height, width, channels).
+INPUT_SHAPE = (64, 64, 3)
+#: The batch norms whose gamma starts at 0 ("zero-init residual"): those whose name ends so,
+#: the last of every residual branch of the reference.
+ZERO_GAMMA_SUFFIX = "_branch2c"
+#: The learning rate at the start of the warm-up, and at the last step as a share of the peak
+#: (``keras.optimizers.schedules.CosineDecay``'s ``initial_learning_rate`` and ``alpha``).
+WARMUP_START_LEARNING_RATE = 0.0
+FINAL_LEARNING_RATE_SHARE = 0.0
 
 
 def parse_args(argv=None):
+    """The command line's options (an argparse.Namespace); their defaults are the recipe of
+    the committed model."""
     p = argparse.ArgumentParser(
         description="Train the course's ResNet-50 on SIGNS; write the model and its report.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
+    add_recipe_options(p)
+    add_data_options(p)
+    add_run_options(p)
+    return p.parse_args(argv)
+
+
+def add_recipe_options(p):
+    """Add to the parser ``p`` the options of the training recipe: seed, epochs, batch size,
+    learning rate and its warm-up, weight decay, label smoothing, batch-norm momentum."""
     p.add_argument("--seed", type=int, default=0, help="seeds everything")
     p.add_argument("--epochs", type=int, default=28, help="epochs of training")
     p.add_argument("--batch-size", type=int, default=32, help="global batch size")
@@ -87,6 +108,11 @@ def parse_args(argv=None):
         help="batch-norm moving-average momentum while training (the saved "
         "model keeps the reference's 0.99 in its configuration)",
     )
+
+
+def add_data_options(p):
+    """Add to the parser ``p`` the options of the data: the validation share, the rendered
+    pictures, a subset, the datasets' folder."""
     p.add_argument(
         "--val-fraction",
         type=float,
@@ -119,6 +145,11 @@ def parse_args(argv=None):
         default=None,
         help="folder with train_signs.h5 and test_signs.h5 (default datasets/)",
     )
+
+
+def add_run_options(p):
+    """Add to the parser ``p`` the options of the run: the output folder, the distribution
+    strategy and devices, --replot, Keras' verbosity."""
     p.add_argument(
         "--out",
         type=Path,
@@ -151,7 +182,6 @@ def parse_args(argv=None):
         help="Keras fit verbosity; default: progress bar on a terminal, one "
         "line per epoch otherwise",
     )
-    return p.parse_args(argv)
 
 
 # ------------------------------------------------------------------------------ data
@@ -207,27 +237,13 @@ def load_data(args):
     validation photos are a stratified share of the training images instead.
     """
     import keras
-    import build_datasets
     import resnets_utils
     from signs_renderer.build import render_set
 
     folder = Path(args.data) if args.data is not None else resnets_utils.DATASETS_DIR
     X_orig, Y_orig, X_test_orig, Y_test_orig, classes = resnets_utils.load_dataset(folder)
-    labels = Y_orig.reshape(-1)
-    split_file = folder / build_datasets.SPLIT_FILE
-    extra_x, extra_y = [], []
-    if args.subset or not split_file.is_file():
-        labels, X_orig = labels[: args.subset], X_orig[: args.subset]
-        train_idx, val_idx = stratified_split(labels, args.val_fraction, args.seed)
-        grouping = "stratified share of the training images"
-    else:
-        rows = build_datasets.read_split_file(split_file)
-        train_idx, val_idx = person_split(rows, len(labels), args.val_fraction, args.seed)
-        for row in rows:
-            if row["split"] == "extra":
-                extra_x.append(build_datasets.load_photo(build_datasets.PHOTOS_DIR / row["file"]))
-                extra_y.append(row["label"])
-        grouping = "whole persons held out of the training photos, and the extra photos"
+    labels, X_orig = Y_orig.reshape(-1)[: args.subset], X_orig[: args.subset]
+    train_idx, val_idx, (extra_x, extra_y), grouping = validation_split(args, folder, labels)
 
     def scaled(x, y):
         x = np.asarray(x, dtype=np.float32).reshape(-1, *X_orig.shape[1:]) / 255.0
@@ -235,7 +251,7 @@ def load_data(args):
 
     X_tr, Y_tr = scaled(X_orig[train_idx], labels[train_idx])
     photos_val = scaled(
-        np.concatenate([X_orig[val_idx], np.reshape(extra_x, (-1, 64, 64, 3))]),
+        np.concatenate([X_orig[val_idx], np.reshape(extra_x, (-1, *INPUT_SHAPE))]),
         np.concatenate([labels[val_idx], np.asarray(extra_y, dtype=np.int64)]),
     )
     validation = {"photos": photos_val}
@@ -260,6 +276,31 @@ def load_data(args):
         "classes": classes,
         "folder": folder,
     }
+
+
+def validation_split(args, folder, labels):
+    """Which images of the training file validate, and which extra photos join them.
+
+    ``labels`` -- the training file's labels, int (m,) (its first --subset with --subset).
+    Returns (train, val, (extra_x, extra_y), grouping): indices into the m images; the
+    extra photos of ``datasets/signs_split.csv``, uint8 (64, 64, 3) each, and their labels
+    (two lists, empty without that file or with --subset); how the validation photos were
+    chosen (text, for the report). Persons are held out as ``person_split`` does; without
+    the file or with --subset, a stratified share of the images (``stratified_split``).
+    """
+    import build_datasets
+
+    split_file = folder / build_datasets.SPLIT_FILE
+    if args.subset or not split_file.is_file():
+        train_idx, val_idx = stratified_split(labels, args.val_fraction, args.seed)
+        return train_idx, val_idx, ([], []), "stratified share of the training images"
+    rows = build_datasets.read_split_file(split_file)
+    train_idx, val_idx = person_split(rows, len(labels), args.val_fraction, args.seed)
+    extra = [row for row in rows if row["split"] == "extra"]
+    extra_x = [build_datasets.load_photo(build_datasets.PHOTOS_DIR / row["file"]) for row in extra]
+    extra_y = [row["label"] for row in extra]
+    grouping = "whole persons held out of the training photos, and the extra photos"
+    return train_idx, val_idx, (extra_x, extra_y), grouping
 
 
 # Augmentation ranges: small enough that every finger stays in the frame and visible.
@@ -311,7 +352,7 @@ def augment(image, seed):
         output_shape=tf.shape(image)[:2],
         fill_value=0.0,
         interpolation="BILINEAR",
-        fill_mode="NEAREST",
+        fill_mode=AUGMENTATION["fill_mode"].upper(),
     )[0]
     image = tf.image.stateless_random_brightness(image, AUGMENTATION["brightness_delta"], seeds[4])
     image = tf.image.stateless_random_contrast(image, *AUGMENTATION["contrast_range"], seeds[5])
@@ -452,7 +493,7 @@ def prepare_for_training(model, bn_momentum):
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.momentum = bn_momentum
-            if layer.name.endswith("_branch2c"):
+            if layer.name.endswith(ZERO_GAMMA_SUFFIX):
                 layer.gamma.assign(np.zeros(layer.gamma.shape, dtype="float32"))
                 zeroed.append(layer.name)
     return zeroed
@@ -579,15 +620,15 @@ def build_model(args, strategy, n_classes, total_steps, warmup_steps):
     import resnets_reference
 
     schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=0.0,
+        initial_learning_rate=WARMUP_START_LEARNING_RATE,
         decay_steps=max(1, total_steps - warmup_steps),
-        alpha=0.0,
+        alpha=FINAL_LEARNING_RATE_SHARE,
         warmup_target=args.learning_rate,
         warmup_steps=warmup_steps,
     )
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing)
     with strategy.scope():
-        model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=n_classes)
+        model = resnets_reference.ResNet50(input_shape=INPUT_SHAPE, classes=n_classes)
         prepare_for_training(model, args.bn_momentum)
         optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=args.weight_decay)
         optimizer.exclude_from_weight_decay(var_names=NO_WEIGHT_DECAY)
@@ -623,7 +664,7 @@ def evaluate(weights, data, n_classes, batch_size, out):
     import resnets_reference
 
     keras.backend.clear_session()
-    final = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=n_classes)
+    final = resnets_reference.ResNet50(input_shape=INPUT_SHAPE, classes=n_classes)
     final.set_weights(weights)
     X_test, Y_test = data["test"]
     y_test = Y_test.argmax(axis=1)
@@ -665,16 +706,21 @@ def deflate(path):
     packed.replace(path)
 
 
-def recipe(args, steps_per_epoch, warmup_steps, counts):
-    """The recipe as run, written from the arguments and constants the code used."""
+def recipe(args, model, final, steps_per_epoch, warmup_steps, counts):
+    """The recipe as run, written from the arguments, the constants and the models the code
+    used: ``model`` the compiled one that trained, ``final`` the one saved (the reference's
+    configuration with the chosen weights). Returns a dict of texts and numbers."""
+    import resnets_reference
+
     renders = (
         f" and {counts['train_renders']} rendered pictures (signs_renderer, seed {args.seed})"
         if counts["train_renders"]
         else ""
     )
+    build = resnets_reference.ResNet50
     return {
-        "model": "resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6), "
-        "inputs scaled to [0, 1]",
+        "model": f"{build.__module__}.{build.__name__}(input_shape={final.input_shape[1:]}, "
+        f"classes={final.output_shape[-1]}), inputs scaled to [0, 1]",
         "training_data": f"{counts['train_photos']} photos{renders}",
         "validation": f"{', '.join(f'{n} {k}' for k, n in counts['validation'].items())} "
         f"({counts['validation_photos']}"
@@ -684,16 +730,18 @@ def recipe(args, steps_per_epoch, warmup_steps, counts):
         "once at the end",
         "batch_size": args.batch_size,
         "steps_per_epoch": steps_per_epoch,
-        "optimizer": f"AdamW, weight decay {args.weight_decay} (decoupled; not on "
-        f"{', '.join(NO_WEIGHT_DECAY)})",
-        "learning_rate": f"linear warm-up 0 -> {args.learning_rate} over "
-        f"{args.warmup_epochs:g} epochs ({warmup_steps} steps), then "
-        "cosine decay to 0 at the last step",
+        "optimizer": f"{type(model.optimizer).__name__}, weight decay {args.weight_decay} "
+        f"(decoupled; not on {', '.join(NO_WEIGHT_DECAY)})",
+        "learning_rate": f"linear warm-up {WARMUP_START_LEARNING_RATE:g} -> "
+        f"{args.learning_rate} over {args.warmup_epochs:g} epochs ({warmup_steps} steps), "
+        f"then cosine decay to {FINAL_LEARNING_RATE_SHARE * args.learning_rate:g} "
+        "at the last step",
         "loss": f"categorical cross-entropy, label smoothing {args.label_smoothing}",
-        "initialisation": "the reference's (glorot_uniform(seed=0)), except gamma = 0 in "
-        "the last batch norm of every residual branch "
-        "(bn*_branch2c, 'zero-init residual')",
+        "initialisation": f"the reference's ({kernel_initialisers(final)}), except gamma = 0 "
+        "in the last batch norm of every residual branch "
+        f"(bn*{ZERO_GAMMA_SUFFIX}, 'zero-init residual')",
         "batch_norm_momentum": f"{args.bn_momentum} while training",
+        "saved_batch_norm_momentum": batch_norm_momenta(final),
         "augmentation": AUGMENTATION,
         "determinism": "keras.utils.set_random_seed(seed), "
         "tf.config.experimental.enable_op_determinism(), stateless "
@@ -701,10 +749,40 @@ def recipe(args, steps_per_epoch, warmup_steps, counts):
     }
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if args.replot:
-        return replot(args.out)
+def kernel_initialisers(model):
+    """The kernel initialisers of ``model``'s layers as Keras names them, each once, as
+    text: 'glorot_uniform(seed=0)'."""
+    texts = []
+    for layer in model.layers:
+        initialiser = getattr(layer, "kernel_initializer", None)
+        if initialiser is None:
+            continue
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(initialiser).__name__).lower()
+        seed = initialiser.get_config().get("seed")
+        text = f"{name}(seed={seed})" if seed is not None else f"{name}()"
+        if text not in texts:
+            texts.append(text)
+    return ", ".join(texts)
+
+
+def batch_norm_momenta(model):
+    """The moving-average momentum of ``model``'s batch norms, each value once, as text:
+    '0.99' for the reference as built."""
+    import keras
+
+    momenta = {
+        layer.momentum
+        for layer in model.layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+    }
+    return ", ".join(f"{m:g}" for m in sorted(momenta))
+
+
+def start_run(args, argv):
+    """Start the clock, describe the machine, set the devices up (before any op) and seed
+    everything. Returns a dict: ``t_start`` (``time.perf_counter()`` seconds), ``started``
+    (local time, text), ``machine`` (``machine()``), ``strategy`` and ``devices`` (names, as
+    ``configure_devices`` gives them) and ``command`` (the command line, text)."""
     t_start = time.perf_counter()
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     info = machine()
@@ -716,12 +794,27 @@ def main(argv=None):
 
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
+    command = "tools/train_pretrained.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    return {
+        "t_start": t_start,
+        "started": started,
+        "machine": info,
+        "strategy": strategy,
+        "devices": devices,
+        "command": command,
+    }
 
-    # Data
+
+def prepare_data(args, run):
+    """``load_data``'s dict for the run's devices, and a line saying what it holds.
+
+    Adds ``files_sha256``, the SHA-256 of the SIGNS files as they are read now. On several
+    devices, every validation set is cut to a multiple of their number (its count too).
+    Raises SystemExit if --batch-size is not a multiple of the number of devices.
+    """
     data_sha256 = dataset_hashes(args.data)  # of the files as they are read now
     data = load_data(args)
-    n_classes = len(data["classes"])
-    replicas = strategy.num_replicas_in_sync
+    replicas = run["strategy"].num_replicas_in_sync
     if replicas > 1 and args.batch_size % replicas:
         # Keras 3.15 under a tf.distribute strategy fails on a batch that splits unevenly.
         raise SystemExit(
@@ -733,43 +826,45 @@ def main(argv=None):
             for k, (x, y) in data["validation"].items()
         }
         data["counts"]["validation"] = {k: len(v[0]) for k, v in data["validation"].items()}
+    data["files_sha256"] = data_sha256
     counts = data["counts"]
     print(
         f"SIGNS: {counts['train_photos']} training photos and {counts['train_renders']} "
         f"renders; validation {counts['validation']}; {counts['test']} test photos; "
-        f"strategy {args.strategy} on {devices}",
+        f"strategy {args.strategy} on {run['devices']}",
         flush=True,
     )
+    return data
 
-    # Model
-    steps_per_epoch = math.ceil(
-        epoch_size(len(data["train"][0]), args.batch_size, replicas) / args.batch_size
-    )
+
+def training_steps(args, n_train, replicas):
+    """(steps per epoch, steps in all, warm-up steps) of training on ``n_train`` images
+    in batches of --batch-size over ``replicas`` devices (see ``epoch_size``)."""
+    steps_per_epoch = math.ceil(epoch_size(n_train, args.batch_size, replicas) / args.batch_size)
     total_steps = steps_per_epoch * args.epochs
     warmup_steps = int(round(args.warmup_epochs * steps_per_epoch))
-    model, schedule, loss = build_model(args, strategy, n_classes, total_steps, warmup_steps)
+    return steps_per_epoch, total_steps, warmup_steps
 
-    # Fit and select
-    logger, hist, fit_seconds = fit_and_select(
-        args, model, data, schedule, loss, steps_per_epoch, replicas
-    )
 
-    # Evaluate, once
-    final, test = evaluate(logger.best_weights, data, n_classes, args.batch_size, args.out)
+def write_report(args, run, data, logger, hist, fit_seconds, final, test, how):
+    """Draw the two figures, then write report.json and REPORT.md into --out.
 
-    # Report
+    ``run`` from ``start_run``, ``data`` from ``prepare_data``, (``logger``, ``hist``,
+    ``fit_seconds``) from ``fit_and_select``, (``final``, ``test``) from ``evaluate``, ``how``
+    from ``recipe``. Returns the wall time of the run up to the report, in seconds.
+    """
     plot_learning_curves(
         hist, logger.best_epoch, logger.learning_rates, args.out / "learning_curves.png"
     )
     plot_confusion_matrix(
         test["confusion"], test["test_accuracy"], args.out / "confusion_matrix.png"
     )
-    wall = time.perf_counter() - t_start
+    wall = time.perf_counter() - run["t_start"]
     times = os.times()  # this process's CPU time, on every OS (resource is POSIX only)
     cpu_seconds = times.user + times.system
+    info, counts = run["machine"], data["counts"]
     if hasattr(os, "getloadavg"):
         info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    command = "tools/train_pretrained.py " + " ".join(argv if argv is not None else sys.argv[1:])
     report = {
         "model_file": MODEL_FILE,
         "model_bytes": test["model_bytes"],
@@ -789,20 +884,27 @@ def main(argv=None):
         "wall_seconds": round(wall, 1),
         "cpu_seconds": round(cpu_seconds, 1),
         "quiet_wall_estimate_seconds": round(cpu_seconds / (os.cpu_count() or 1), 1),
-        "started": started,
+        "started": run["started"],
         "seed": args.seed,
-        "command": command.strip(),
+        "command": run["command"].strip(),
         "strategy": args.strategy,
-        "devices": devices,
+        "devices": run["devices"],
         "versions": versions(),
         "machine": info,
-        "data": {"files_sha256": data_sha256, **counts, "subset": args.subset},
-        "recipe": recipe(args, steps_per_epoch, warmup_steps, counts),
+        "data": {"files_sha256": data["files_sha256"], **counts, "subset": args.subset},
+        "recipe": how,
         "history": {k: [round(v, 4) for v in vals] for k, vals in hist.items()},
         "learning_rate_at_epoch_end": [float(f"{lr:.3g}") for lr in logger.learning_rates],
     }
     (args.out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / "REPORT.md").write_text(markdown_report(report))
+    return wall
+
+
+def finish(args, logger, test, wall):
+    """Print the test results and the files written. Returns the exit status: 1, with the
+    reason on stderr, if the model file is over MAX_MODEL_BYTES or the reloaded model
+    predicts differently; else 0."""
     size = test["model_bytes"]
     print(
         f"\nTest accuracy {test['test_accuracy']:.4f}, test loss {test['test_loss']:.4f} "
@@ -824,6 +926,40 @@ def main(argv=None):
         print("ERROR: the reloaded model predicts differently", file=sys.stderr)
         return 1
     return 0
+
+
+def main(argv=None):
+    """Train, choose the epoch, test once, and write the model, its report and the figures
+    into --out (with --replot, only redraw them). Returns the exit status (see ``finish``).
+    """
+    args = parse_args(argv)
+    if args.replot:
+        return replot(args.out)
+    run = start_run(args, argv)
+    replicas = run["strategy"].num_replicas_in_sync
+
+    # Data
+    data = prepare_data(args, run)
+    n_classes = len(data["classes"])
+
+    # Model
+    steps_per_epoch, total_steps, warmup_steps = training_steps(
+        args, len(data["train"][0]), replicas
+    )
+    model, schedule, loss = build_model(args, run["strategy"], n_classes, total_steps, warmup_steps)
+
+    # Fit and select
+    logger, hist, fit_seconds = fit_and_select(
+        args, model, data, schedule, loss, steps_per_epoch, replicas
+    )
+
+    # Evaluate, once
+    final, test = evaluate(logger.best_weights, data, n_classes, args.batch_size, args.out)
+
+    # Report
+    how = recipe(args, model, final, steps_per_epoch, warmup_steps, data["counts"])
+    wall = write_report(args, run, data, logger, hist, fit_seconds, final, test, how)
+    return finish(args, logger, test, wall)
 
 
 def replot(out):
@@ -852,30 +988,41 @@ def machine_text(mach):
 
 
 def markdown_report(r):
-    v, mach, rec = r["versions"], r["machine"], r["recipe"]
-    classes = range(len(r["confusion_matrix"]))
-    rows = "\n".join(
-        f"| **{i}** | " + " | ".join(str(x) for x in row) + " |"
-        for i, row in zip(classes, r["confusion_matrix"])
-    )
-    aug = "; ".join(f"{k.replace('_', ' ')}: {val}" for k, val in rec["augmentation"].items())
-    hist = r["history"]
-    domains = list(r["data"]["validation"])
-    epochs_table = "\n".join(
-        f"| {e + 1} | {hist['loss'][e]:.3f} | {hist['accuracy'][e]:.3f} | "
-        + "".join(
-            f"{hist[f'val_{d}_loss'][e]:.3f} | {hist[f'val_{d}_accuracy'][e]:.3f} | "
-            for d in domains
-        )
-        + f"{r['learning_rate_at_epoch_end'][e]:.2e} | {r['seconds_per_epoch'][e]:.0f} |"
-        for e in range(len(hist["loss"]))
-    )
-    val_header = "".join(f"val loss {d} | val accuracy {d} | " for d in domains)
+    """REPORT.md's text from a report (the dict of report.json)."""
     return f"""# Pretrained ResNet-50 for SIGNS: training report
 
 Written by `{r["command"]}` on {r["started"]}.
 
-| | |
+{summary_table(r)}
+
+The load average counts every process on the machine: above the number of cores, other
+work shared the CPU and the times above are longer than on a quiet machine.
+
+## Recipe
+
+{recipe_list(r["recipe"])}
+
+## Test set confusion matrix (rows: true sign, columns: predicted)
+
+{confusion_table(r["confusion_matrix"])}
+
+![confusion matrix](confusion_matrix.png)
+
+## Learning curves
+
+![learning curves](learning_curves.png)
+
+{epochs_table(r)}
+
+Training loss and accuracy are measured on augmented images with label smoothing, so the
+training loss cannot fall to 0.
+"""
+
+
+def summary_table(r):
+    """REPORT.md's first table, of a report's results, times, run and data (Markdown)."""
+    v, mach = r["versions"], r["machine"]
+    return f"""| | |
 |---|---|
 | **test accuracy** | **{r["test_accuracy"]:.2%}** ({r["test_images"]} images) |
 | test loss (cross-entropy) | {r["test_loss"]:.4f} |
@@ -890,14 +1037,15 @@ Written by `{r["command"]}` on {r["started"]}.
 | strategy | {r["strategy"]} on {", ".join(r["devices"])} |
 | versions | Python {v["python"]}, TensorFlow {v["tensorflow"]}, Keras {v["keras"]}, NumPy {v["numpy"]} |
 | machine | {machine_text(mach)}, {mach["cpu_count"]} CPU cores; load average at start {mach.get("load_average_at_start")}, at end {mach.get("load_average_at_end")} |
-| data | {r["data"]["train_photos"]} training photos and {r["data"]["train_renders"]} renders, validation {", ".join(f"{n} {k}" for k, n in r["data"]["validation"].items())}, {r["data"]["test"]} test photos; SHA-256 {", ".join(f"{k} {v[:12]}" for k, v in r["data"]["files_sha256"].items())} |
+| data | {r["data"]["train_photos"]} training photos and {r["data"]["train_renders"]} renders, validation {", ".join(f"{n} {k}" for k, n in r["data"]["validation"].items())}, {r["data"]["test"]} test photos; SHA-256 {", ".join(f"{k} {v[:12]}" for k, v in r["data"]["files_sha256"].items())} |"""
 
-The load average counts every process on the machine: above the number of cores, other
-work shared the CPU and the times above are longer than on a quiet machine.
 
-## Recipe
-
-- Model: {rec["model"]}.
+def recipe_list(rec):
+    """REPORT.md's recipe, a Markdown list, from a report's ``recipe`` entry."""
+    aug = "; ".join(f"{k.replace('_', ' ')}: {val}" for k, val in rec["augmentation"].items())
+    # Reports written before the saved model's momentum was recorded: the reference's, 0.99.
+    saved = rec.get("saved_batch_norm_momentum", "0.99")
+    return f"""- Model: {rec["model"]}.
 - Training data: {rec["training_data"]}.
 - Validation: {rec["validation"]}.
 - Batch size {rec["batch_size"]}, {rec["steps_per_epoch"]} steps per epoch.
@@ -905,29 +1053,40 @@ work shared the CPU and the times above are longer than on a quiet machine.
 - Learning rate: {rec["learning_rate"]}.
 - Loss: {rec["loss"]}.
 - Initialisation: {rec["initialisation"]}.
-- Batch-norm momentum: {rec["batch_norm_momentum"]} (the saved model keeps 0.99 in its configuration; it only matters when training).
+- Batch-norm momentum: {rec["batch_norm_momentum"]} (the saved model keeps {saved} in its configuration; it only matters when training).
 - Augmentation (training images only, in the input pipeline): {aug}.
-- Determinism: {rec["determinism"]}.
+- Determinism: {rec["determinism"]}."""
 
-## Test set confusion matrix (rows: true sign, columns: predicted)
 
-| true \\ predicted | {" | ".join(str(i) for i in classes)} |
-|---|{"---|" * len(r["confusion_matrix"])}
-{rows}
+def confusion_table(matrix):
+    """The test set's confusion matrix (rows: true class) as a Markdown table."""
+    classes = range(len(matrix))
+    rows = "\n".join(
+        f"| **{i}** | " + " | ".join(str(x) for x in row) + " |" for i, row in zip(classes, matrix)
+    )
+    return f"""| true \\ predicted | {" | ".join(str(i) for i in classes)} |
+|---|{"---|" * len(matrix)}
+{rows}"""
 
-![confusion matrix](confusion_matrix.png)
 
-## Learning curves
-
-![learning curves](learning_curves.png)
-
-| epoch | loss | accuracy | {val_header}learning rate | seconds |
+def epochs_table(r):
+    """A report's history as a Markdown table: a row per epoch, with the training and each
+    validation domain's loss and accuracy, the learning rate and the seconds."""
+    hist = r["history"]
+    domains = list(r["data"]["validation"])
+    rows = "\n".join(
+        f"| {e + 1} | {hist['loss'][e]:.3f} | {hist['accuracy'][e]:.3f} | "
+        + "".join(
+            f"{hist[f'val_{d}_loss'][e]:.3f} | {hist[f'val_{d}_accuracy'][e]:.3f} | "
+            for d in domains
+        )
+        + f"{r['learning_rate_at_epoch_end'][e]:.2e} | {r['seconds_per_epoch'][e]:.0f} |"
+        for e in range(len(hist["loss"]))
+    )
+    val_header = "".join(f"val loss {d} | val accuracy {d} | " for d in domains)
+    return f"""| epoch | loss | accuracy | {val_header}learning rate | seconds |
 |---|---|---|{"---|---|" * len(domains)}---|---|
-{epochs_table}
-
-Training loss and accuracy are measured on augmented images with label smoothing, so the
-training loss cannot fall to 0.
-"""
+{rows}"""
 
 
 if __name__ == "__main__":
