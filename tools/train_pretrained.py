@@ -5,7 +5,7 @@
 writes, in ``--out`` (default ``models/``):
 
 - ``resnet50_signs.keras``: ``resnets_reference.ResNet50()`` with the trained weights, saved
-  uncompiled (no optimizer state, about 94 MB), loadable with
+  uncompiled (no optimizer state, about 87 MB, DEFLATE-compressed), loadable with
   ``keras.models.load_model(path)`` in safe mode. Its layer names are the reference's, so its
   weights also load by name into a learner's model of notebook 04;
 - ``report.json`` and ``REPORT.md``: test accuracy and loss, best epoch, time per epoch,
