@@ -155,10 +155,77 @@ def python_source(source):
     return python
 
 
+def _import_refusal(exercise, node):
+    """The message refusing an import of a reference, a grader, a module that runs code
+    given as text, or a relative import; None for any other node."""
+    modules = []
+    if isinstance(node, ast.Import):
+        modules = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom):
+        modules = [node.module or "." * node.level]
+        if node.level:
+            return _refused(exercise, "a relative import", "imports")
+    for module in modules:
+        top = module.split(".")[0]
+        if top in REFERENCE_MODULES:
+            return (
+                f"Exercise {exercise}: not accepted: the solution imports {module}, "
+                "one of the course's reference implementations or graders. A "
+                "solution must be your own code: remove the import and write the "
+                "function yourself."
+            )
+        if top in DYNAMIC_MODULES:
+            return _refused(exercise, f"the module {top}", "imports")
+    return None
+
+
+def _text_refusal(exercise, node, prose):
+    """The message refusing a string or bytes constant (not a docstring: ids in ``prose``)
+    that names a reference, a grader or an instructors' notebook; else None."""
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (str, bytes))
+        and id(node) not in prose
+    ):
+        text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+        for word in REFERENCE_TEXT:
+            if word in text:
+                return (
+                    f"Exercise {exercise}: not accepted: the solution names {word!r}, "
+                    "a course reference, grader or instructors' notebook. A solution "
+                    "must be your own code."
+                )
+    return None
+
+
+def _access_refusal(exercise, node):
+    """The message refusing getattr()-like access by a computed name or to a dynamic
+    attribute, or a dynamic name or attribute itself (``exec``, ``.__globals__``, ...)."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in NAMED_ACCESS
+        and len(node.args) >= 2
+    ):
+        name = node.args[1]
+        literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
+        if not literal and node.func.id in LITERAL_ONLY:
+            return _refused(exercise, f"{node.func.id}() with a name computed at run time", "calls")
+        if literal and (name.value in DYNAMIC_ATTRIBUTES or name.value in DYNAMIC_NAMES):
+            return _refused(exercise, f"{node.func.id}(..., {name.value!r})", "calls")
+    if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
+        return _refused(exercise, f"`{node.id}`", "uses")
+    if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
+        return _refused(exercise, f"`.{node.attr}`", "uses")
+    return None
+
+
 def refusal(exercise, source):
     """The message rejecting the solution cell ``source`` of ``exercise``, or None.
 
-    ``source`` must parse (a SyntaxError is the caller's to report).
+    ``source`` must parse (a SyntaxError is the caller's to report). Every node of its
+    syntax tree goes through the import, text and access checks, in that order; the first
+    refusal is the answer.
     """
     tree = ast.parse(source)
     prose = {
@@ -167,55 +234,13 @@ def refusal(exercise, source):
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
     }
     for node in ast.walk(tree):
-        modules = []
-        if isinstance(node, ast.Import):
-            modules = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            modules = [node.module or "." * node.level]
-            if node.level:
-                return _refused(exercise, "a relative import", "imports")
-        for module in modules:
-            top = module.split(".")[0]
-            if top in REFERENCE_MODULES:
-                return (
-                    f"Exercise {exercise}: not accepted: the solution imports {module}, "
-                    "one of the course's reference implementations or graders. A "
-                    "solution must be your own code: remove the import and write the "
-                    "function yourself."
-                )
-            if top in DYNAMIC_MODULES:
-                return _refused(exercise, f"the module {top}", "imports")
-        if (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, (str, bytes))
-            and id(node) not in prose
-        ):
-            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
-            for word in REFERENCE_TEXT:
-                if word in text:
-                    return (
-                        f"Exercise {exercise}: not accepted: the solution names {word!r}, "
-                        "a course reference, grader or instructors' notebook. A solution "
-                        "must be your own code."
-                    )
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in NAMED_ACCESS
-            and len(node.args) >= 2
-        ):
-            name = node.args[1]
-            literal = isinstance(name, ast.Constant) and isinstance(name.value, str)
-            if not literal and node.func.id in LITERAL_ONLY:
-                return _refused(
-                    exercise, f"{node.func.id}() with a name computed at run time", "calls"
-                )
-            if literal and (name.value in DYNAMIC_ATTRIBUTES or name.value in DYNAMIC_NAMES):
-                return _refused(exercise, f"{node.func.id}(..., {name.value!r})", "calls")
-        if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
-            return _refused(exercise, f"`{node.id}`", "uses")
-        if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
-            return _refused(exercise, f"`.{node.attr}`", "uses")
+        message = (
+            _import_refusal(exercise, node)
+            or _text_refusal(exercise, node, prose)
+            or _access_refusal(exercise, node)
+        )
+        if message:
+            return message
     return None
 
 
