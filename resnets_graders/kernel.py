@@ -156,6 +156,10 @@ def install_guard(work, forbidden, report_path, references=()):
     may not read; ``report_path``: where each refusal is written (opened now, kept open);
     ``references``: for each reference solution, the fingerprints of its lines and how
     many of them in one source make compiling it a copy of the reference.
+
+    The hook and the functions it calls are closures made here, before any solution runs:
+    what they check against is held in their cells and default arguments, not in anything
+    a solution could reach by name and change (such as this module's globals).
     """
     report_fd = os.open(report_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     resolve = _realpath if os.name == "posix" else _windows_path
@@ -165,6 +169,19 @@ def install_guard(work, forbidden, report_path, references=()):
     writable = (work, resolve(os.devnull, os.getcwd()))
     flags_writing = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     own_pid = os.getpid()
+    under = _under_test(sep)
+    as_path = _path_reader(resolve)
+    copies_reference = _reference_copy_test(references)
+    hook = _audit_hook(
+        report_fd, forbidden, writable, flags_writing, own_pid, under, as_path, copies_reference
+    )
+    sys.addaudithook(hook)
+    return report_fd
+
+
+def _under_test(sep):
+    """``under(path, roots)``: whether ``path`` is one of ``roots`` or inside one of them
+    (``sep`` the path separator)."""
 
     def under(path, roots):
         for root in roots:
@@ -172,14 +189,13 @@ def install_guard(work, forbidden, report_path, references=()):
                 return True
         return False
 
-    def refuse(
-        what, _write=os.write, _exit=os._exit, _encode=str.encode, _PermissionError=PermissionError
-    ):
-        try:
-            _write(report_fd, _encode(VIOLATION + what + "\n", "utf-8", "replace"))
-        except BaseException:
-            _exit(86)  # the report could not be written: stop here rather than go on
-        raise _PermissionError(f"grading does not allow a solution to {what}")
+    return under
+
+
+def _path_reader(resolve):
+    """``as_path(value)``: the resolved path an audit event's argument names (by
+    ``resolve``, from builtins bound now), or None for a file descriptor, None or a value
+    that is not a path."""
 
     def as_path(
         value,
@@ -200,6 +216,12 @@ def install_guard(work, forbidden, report_path, references=()):
             value = value.decode("utf-8", "replace")
         return _realpath(_str(value), _getcwd())
 
+    return as_path
+
+
+def _reference_copy_test(references):
+    """``copies_reference(source)``: whether ``source`` holds, for one of the
+    ``references`` (fingerprints of its lines, how many make a copy), enough of its lines."""
     references = tuple((frozenset(lines), int(needed)) for lines, needed in references)
 
     def copies_reference(
@@ -224,6 +246,31 @@ def install_guard(work, forbidden, report_path, references=()):
             if _len(seen & lines) >= needed:
                 return True
         return False
+
+    return copies_reference
+
+
+def _audit_hook(
+    report_fd, forbidden, writable, flags_writing, own_pid, under, as_path, copies_reference
+):
+    """The audit hook. It refuses (writes a line to ``report_fd``, then raises
+    PermissionError) reading ``forbidden``, writing or changing outside ``writable``,
+    importing a reference or grader, the events of REFUSED_EVENTS, compiling a copy of a
+    reference, signalling another process than ``own_pid``, truncating the report and
+    replacing a function's code.
+
+    It stays one function, with ``refuse`` beside it sharing ``report_fd``: a check split
+    off into a closure of its own would put ``forbidden`` or ``writable`` in a cell that a
+    solution which reaches the hook's frame could rewrite through that closure."""
+
+    def refuse(
+        what, _write=os.write, _exit=os._exit, _encode=str.encode, _PermissionError=PermissionError
+    ):
+        try:
+            _write(report_fd, _encode(VIOLATION + what + "\n", "utf-8", "replace"))
+        except BaseException:
+            _exit(86)  # the report could not be written: stop here rather than go on
+        raise _PermissionError(f"grading does not allow a solution to {what}")
 
     def hook(
         event,
@@ -279,8 +326,7 @@ def install_guard(work, forbidden, report_path, references=()):
             ):
                 refuse("replace a function's code")
 
-    sys.addaudithook(hook)
-    return report_fd
+    return hook
 
 
 def _stand_in(name):
@@ -320,18 +366,10 @@ def main(argv=None):
         progress.write(line + "\n")
 
     # What the set-up cells import from the graders: stand-ins. The real graders never load.
-    import resnets_graders
-
-    for name in resnets_graders.__all__:
-        setattr(resnets_graders, name, _stand_in(name))
+    _install_stand_ins()
     from resnets_graders import evidence
 
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = InteractiveShell.instance(config=config)
+    shell = _shell()
     status = {"cells": [], "collected": {}}
     warnings.simplefilter("ignore")  # a warning's source line would be read from a file
 
@@ -344,50 +382,13 @@ def main(argv=None):
 
     # Every cell is compiled now, before the guard: after it, compiling is refused to any
     # source that copies a reference, and nothing of the harness needs to compile.
-    compiled = []
-    for index, cell in enumerate(job["cells"]):
-        name = f"<cell {cell.get('exercise') or index}>"
-        try:
-            source = shell.transform_cell(cell["source"])
-            compiled.append((compile(source, name, "exec"), None))
-        except (SyntaxError, ValueError, OverflowError) as error:
-            compiled.append((None, record(error)))
+    compiled = _compile_cells(shell, job["cells"], record)
     if "remove_residual_branch" in job["exercises"]:
         import resnets_reference  # noqa: F401  the grader's network is built from its blocks
     import keras  # noqa: F401  what collecting and saving need, loaded before the guard
     import tensorflow  # noqa: F401
 
-    guarded = False
-
-    def guard():
-        for exercise in job["exercises"]:
-            _neutralise(exercise)
-        linecache.clearcache()  # no reference source left in memory; the cells' own in
-        for index, cell in enumerate(job["cells"]):
-            name = f"<cell {cell.get('exercise') or index}>"
-            lines = cell["source"].splitlines(keepends=True)
-            linecache.cache[name] = (len(cell["source"]), None, lines, name)
-        install_guard(job["work"], job["forbidden"], job["report"], job.get("references", ()))
-
-    for cell, (code, error) in zip(job["cells"], compiled):
-        if cell["kind"] == "solution" and not guarded:
-            guard()
-            guarded = True
-        say(f"{cell['kind']} {cell.get('exercise') or ''}".strip())
-        if code is not None:
-            try:
-                exec(code, shell.user_ns)
-            except BaseException as exc:  # the cell's error, reported with its exercise
-                error = record(exc)
-        status["cells"].append(
-            {"kind": cell["kind"], "exercise": cell.get("exercise"), "error": error}
-        )
-        if cell["kind"] == "setup" and error:
-            status["setup_error"] = error
-            break
-    if not guarded and "setup_error" not in status:
-        guard()
-
+    _run_cells(job, compiled, shell, status, say, record)
     collected = {}
     if "setup_error" not in status:
         for exercise in job["exercises"]:
@@ -410,6 +411,77 @@ def main(argv=None):
     progress.close()
     sys.stdout.flush()
     os._exit(0)  # no interpreter shutdown: a learner's atexit or __del__ runs no further
+
+
+def _install_stand_ins():
+    """Replace every check function of ``resnets_graders`` by a stand-in that does nothing
+    (this imports only the package, none of its graders)."""
+    import resnets_graders
+
+    for name in resnets_graders.__all__:
+        setattr(resnets_graders, name, _stand_in(name))
+
+
+def _shell():
+    """The IPython shell the cells run in, with no history."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    return InteractiveShell.instance(config=config)
+
+
+def _compile_cells(shell, cells, record):
+    """[(code, None) or (None, the error's record)] for each cell, in order: its source as
+    IPython transforms it, compiled."""
+    compiled = []
+    for index, cell in enumerate(cells):
+        name = f"<cell {cell.get('exercise') or index}>"
+        try:
+            source = shell.transform_cell(cell["source"])
+            compiled.append((compile(source, name, "exec"), None))
+        except (SyntaxError, ValueError, OverflowError) as error:
+            compiled.append((None, record(error)))
+    return compiled
+
+
+def _guard(job):
+    """Neutralise the job's reference functions, leave only the cells' own source in
+    linecache, then install the audit hook."""
+    for exercise in job["exercises"]:
+        _neutralise(exercise)
+    linecache.clearcache()  # no reference source left in memory; the cells' own in
+    for index, cell in enumerate(job["cells"]):
+        name = f"<cell {cell.get('exercise') or index}>"
+        lines = cell["source"].splitlines(keepends=True)
+        linecache.cache[name] = (len(cell["source"]), None, lines, name)
+    install_guard(job["work"], job["forbidden"], job["report"], job.get("references", ()))
+
+
+def _run_cells(job, compiled, shell, status, say, record):
+    """Run the ``compiled`` cells in order in the shell's namespace, each one's error into
+    ``status``. The guard goes up right before the first solution cell runs (or after the
+    last cell, when there is none); a set-up cell's error stops the run, guard or none."""
+    guarded = False
+    for cell, (code, error) in zip(job["cells"], compiled):
+        if cell["kind"] == "solution" and not guarded:
+            _guard(job)
+            guarded = True
+        say(f"{cell['kind']} {cell.get('exercise') or ''}".strip())
+        if code is not None:
+            try:
+                exec(code, shell.user_ns)
+            except BaseException as exc:  # the cell's error, reported with its exercise
+                error = record(exc)
+        status["cells"].append(
+            {"kind": cell["kind"], "exercise": cell.get("exercise"), "error": error}
+        )
+        if cell["kind"] == "setup" and error:
+            status["setup_error"] = error
+            break
+    if not guarded and "setup_error" not in status:
+        _guard(job)
 
 
 if __name__ == "__main__":
