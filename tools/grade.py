@@ -305,30 +305,12 @@ class Progress:
 
 def grade_class(args):
     """`python course.py grade --class submissions/`: every learner, into a gradebook."""
-    submissions = args.class_dir.resolve()
-    if not submissions.is_dir():
-        print(
-            f"Cannot grade a class: {args.class_dir} is not a folder. Give the folder "
-            "that holds one folder or one notebook per learner.",
-            file=sys.stderr,
-        )
+    folders = _class_folders(args)
+    if folders is None:
         return 2
-    out = (args.out or submissions.parent / f"{submissions.name}-grades").resolve()
-    if out == submissions or submissions in out.parents:
-        print(
-            f"Cannot write the grades under {submissions}: nothing under the class folder "
-            "is modified. Give another folder with --out.",
-            file=sys.stderr,
-        )
-        return 2
-    names = course_notebook_names()
-    chosen = [n for n in names if any(n.startswith(p) for p in args.nb)] if args.nb else names
-    if not chosen:
-        print(
-            f"No course notebook starts with {', '.join(args.nb)}; the notebooks are "
-            f"{', '.join(names)}.",
-            file=sys.stderr,
-        )
+    submissions, out = folders
+    chosen = _chosen_notebooks(args)
+    if chosen is None:
         return 2
     courses = [grading.read_course_notebook(n) for n in chosen]
     all_courses()
@@ -341,17 +323,7 @@ def grade_class(args):
     (out / "feedback").mkdir(exist_ok=True)
     gradebook = out / GRADEBOOK
 
-    kept = {}
-    if not args.restart:
-        for row in _read_gradebook(gradebook):
-            kept.setdefault(row["learner"], []).append(row)
-        kept = {
-            name: rows
-            for name, rows in kept.items()
-            if name in everyone
-            and {(r["notebook"], r["exercise"]) for r in rows} == expected
-            and len(rows) == len(expected)
-        }
+    kept = {} if args.restart else _kept_rows(gradebook, everyone, expected)
     rows_of = dict(kept)
     _write_gradebook(gradebook, [r for name in sorted(rows_of) for r in rows_of[name]])
     todo = [name for name in everyone if name not in kept]
@@ -384,6 +356,58 @@ def grade_class(args):
         f"pass. Gradebook: {gradebook}; feedback: {out / 'feedback'}"
     )
     return 0
+
+
+def _class_folders(args):
+    """(the class folder, the folder the grades go to), resolved; None, once it has said
+    why on stderr, when the class folder is not a folder or the grades would go under it."""
+    submissions = args.class_dir.resolve()
+    if not submissions.is_dir():
+        print(
+            f"Cannot grade a class: {args.class_dir} is not a folder. Give the folder "
+            "that holds one folder or one notebook per learner.",
+            file=sys.stderr,
+        )
+        return None
+    out = (args.out or submissions.parent / f"{submissions.name}-grades").resolve()
+    if out == submissions or submissions in out.parents:
+        print(
+            f"Cannot write the grades under {submissions}: nothing under the class folder "
+            "is modified. Give another folder with --out.",
+            file=sys.stderr,
+        )
+        return None
+    return submissions, out
+
+
+def _chosen_notebooks(args):
+    """The names of the course notebooks ``--nb`` chooses (all of them without it); None,
+    once it has said why on stderr, when it chooses none."""
+    names = course_notebook_names()
+    chosen = [n for n in names if any(n.startswith(p) for p in args.nb)] if args.nb else names
+    if not chosen:
+        print(
+            f"No course notebook starts with {', '.join(args.nb)}; the notebooks are "
+            f"{', '.join(names)}.",
+            file=sys.stderr,
+        )
+        return None
+    return chosen
+
+
+def _kept_rows(gradebook, everyone, expected):
+    """{learner: rows} of the ``gradebook`` an earlier run wrote, for the learners still in
+    the class whose rows are exactly the ``expected`` (notebook, exercise) pairs."""
+    kept = {}
+    for row in _read_gradebook(gradebook):
+        kept.setdefault(row["learner"], []).append(row)
+    return {
+        name: rows
+        for name, rows in kept.items()
+        if name in everyone
+        and {(r["notebook"], r["exercise"]) for r in rows} == expected
+        and len(rows) == len(expected)
+    }
 
 
 def main(argv=None):
