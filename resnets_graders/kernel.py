@@ -195,26 +195,28 @@ def _under_test(sep):
 def _path_reader(resolve):
     """``as_path(value)``: the resolved path an audit event's argument names (by
     ``resolve``, from builtins bound now), or None for a file descriptor, None or a value
-    that is not a path."""
+    that is not a path. The path is read from the string's own characters."""
 
     def as_path(
         value,
         _isinstance=isinstance,
-        _str=str,
+        _int=int,
+        _str_of=str.__str__,  # not str(): a str subclass's own __str__ could lie
+        _decode=bytes.decode,  # nor a bytes subclass's own decode
         _bytes=bytes,
         _fspath=os.fspath,
         _getcwd=os.getcwd,
         _realpath=resolve,
     ):
-        if _isinstance(value, int) or value is None:
+        if _isinstance(value, _int) or value is None:
             return None
         try:
             value = _fspath(value)
         except TypeError:
             return None
         if _isinstance(value, _bytes):
-            value = value.decode("utf-8", "replace")
-        return _realpath(_str(value), _getcwd())
+            value = _decode(value, "utf-8", "replace")
+        return _realpath(_str_of(value), _getcwd())
 
     return as_path
 
@@ -264,11 +266,17 @@ def _audit_hook(
     solution which reaches the hook's frame could rewrite through that closure."""
 
     def refuse(
-        what, _write=os.write, _exit=os._exit, _encode=str.encode, _PermissionError=PermissionError
+        what,
+        _write=os.write,
+        _exit=os._exit,
+        _encode=str.encode,
+        _PermissionError=PermissionError,
+        _BaseException=BaseException,
+        _violation=VIOLATION,
     ):
         try:
-            _write(report_fd, _encode(VIOLATION + what + "\n", "utf-8", "replace"))
-        except BaseException:
+            _write(report_fd, _encode(_violation + what + "\n", "utf-8", "replace"))
+        except _BaseException:
             _exit(86)  # the report could not be written: stop here rather than go on
         raise _PermissionError(f"grading does not allow a solution to {what}")
 
