@@ -43,7 +43,8 @@ def test_readme_names_every_notebook_and_the_two_commands():
     for name in NOTEBOOKS:
         assert name in readme, f"README.md does not list {name}"
     assert "make lab" in readme and "make test" in readme and "make grade NB=02" in readme
-    for without_make in ("python course.py lab", "python course.py test", "py course.py lab"):
+    # Without make: python3 on Linux and macOS (where `python` may not exist), py on Windows.
+    for without_make in ("python3 course.py lab", "py course.py lab", "python3 course.py test"):
         assert without_make in readme, f"README.md does not give {without_make!r}"
 
 
