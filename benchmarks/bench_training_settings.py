@@ -23,6 +23,9 @@ settings would give, so that the choice rests on figures from the machine at han
   step, which TensorFlow then traces again) or
   ``metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")]`` (made before; notebook
   04's compile). Only the first step's time can differ.
+- ``grappler-off``: TensorFlow's graph optimiser Grappler turned off
+  (``disable_meta_optimizer``), as ``resnets_utils.setup_notebook()`` does where
+  TensorFlow sees no GPU.
 
 Each setting trains ``resnets_reference.ResNet50()`` (Adam, batch 32 of random 64x64
 images) in a process of its own, since these settings are read when TensorFlow starts:
@@ -43,28 +46,37 @@ import sys
 import benchutils
 
 SETTINGS = {  # name: (environment variables, jit_compile, Adam built before the first step,
-    #                  the accuracy metric: None, "string" or "object")
-    "default": ({}, False, False, None),
-    "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, False, False, None),
-    "onednn-avx2": ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, False, False, None),
-    "xla": ({}, True, False, None),
-    "adam-built": ({}, False, True, None),
-    "accuracy-string": ({}, False, True, "string"),
-    "accuracy-object": ({}, False, True, "object"),
+    #                  the accuracy metric: None, "string" or "object", Grappler on)
+    "default": ({}, False, False, None, True),
+    "onednn-off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, False, False, None, True),
+    "onednn-avx2": ({"ONEDNN_MAX_CPU_ISA": "AVX2"}, False, False, None, True),
+    "xla": ({}, True, False, None, True),
+    "grappler-off": ({}, False, False, None, False),
+    "adam-built": ({}, False, True, None, True),
+    "accuracy-string": ({}, False, True, "string", True),
+    "accuracy-object": ({}, False, True, "object", True),
 }
-# Settings that run the default's kernels (no environment variable, no XLA): only their
-# first step can differ from the default's, so they do not compete for the fastest.
+# Settings that run the default's kernels and graph (no environment variable, no XLA,
+# Grappler on): only their first step can differ from the default's, so they do not
+# compete for the fastest.
 FIRST_STEP_ONLY = tuple(
-    name for name, (env, jit, _, _) in SETTINGS.items() if name != "default" and not env and not jit
+    name
+    for name, (env, jit, _, _, grappler) in SETTINGS.items()
+    if name != "default" and not env and not jit and grappler
 )
+# The settings the course runs with on a CPU: TensorFlow's defaults, Grappler off.
+COURSE_SETTINGS = ("default", "grappler-off")
 
 CHILD = r"""
 import json, statistics, sys, time
 import numpy as np
 sys.path.insert(0, {repo!r})
 import keras
+import tensorflow as tf
 import resnets_reference
 
+if not {grappler}:
+    tf.config.optimizer.set_experimental_options({{"disable_meta_optimizer": True}})
 keras.utils.set_random_seed(0)
 batch, steps, repeats, jit = {batch}, {steps}, {repeats}, {jit}
 model = resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
@@ -94,7 +106,7 @@ print(json.dumps({{"first": first, "step": statistics.median(times),
 def measure(name, batch, steps, repeats):
     """(seconds of the first step, median seconds per step) of one setting, or None when
     the process failed or Keras did not use the setting's ``jit_compile``."""
-    env_extra, jit, build, metric = SETTINGS[name]
+    env_extra, jit, build, metric, grappler = SETTINGS[name]
     env = benchutils.tensorflow_child_environment(**env_extra)
     code = CHILD.format(
         repo=str(benchutils.REPO_ROOT),
@@ -104,6 +116,7 @@ def measure(name, batch, steps, repeats):
         jit=jit,
         build=build,
         metric=metric,
+        grappler=grappler,
     )
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if result.returncode != 0:
@@ -149,8 +162,8 @@ def main(argv=None):
         f"fastest TensorFlow setting here: {fastest}"
         + (
             ""
-            if fastest == "default"
-            else " (the course keeps TensorFlow's default; see benchmarks/README.md)"
+            if fastest in COURSE_SETTINGS
+            else " (the course keeps its settings; see benchmarks/README.md)"
         )
     )
     if "default" in firsts and "adam-built" in firsts:
@@ -170,6 +183,18 @@ def main(argv=None):
         benchutils.result(
             "first_step_metric_object_saves",
             firsts["accuracy-string"] - firsts["accuracy-object"],
+            "s",
+            "{:.1f}",
+        )
+    if "default" in firsts and "grappler-off" in firsts:
+        print(
+            f"Grappler off (setup_notebook() does it without a GPU): first step "
+            f"{firsts['grappler-off']:.1f} s against {firsts['default']:.1f} s, "
+            f"{speeds['grappler-off'] / speeds['default']:.2f} x the default's steps"
+        )
+        benchutils.result(
+            "first_step_grappler_off_saves",
+            firsts["default"] - firsts["grappler-off"],
             "s",
             "{:.1f}",
         )
