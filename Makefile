@@ -5,7 +5,9 @@
 #   make test           the whole test suite: unit tests + nbval on the instructors' notebooks
 #   make grade [NB=02]  grade your own notebooks (or only notebook NB)
 #   make grade CLASS=submissions/ [NB=02]  grade a class (INSTRUCTORS.md, Grading a class)
-# Instructors: make lab-solutions, notebooks [FORCE=1], datasets, pretrained, bench, clean-venv.
+#   make setup          only create or update .venv/
+# Instructors: make lab-solutions, notebooks [FORCE=1], datasets, pretrained, bench, clean-venv
+# (INSTRUCTORS.md). Options pass through LAB_ARGS, PYTEST_ARGS, GRADE_ARGS, TRAIN_ARGS, BENCH_ARGS.
 
 PYTHON ?= python3
 COURSE := $(PYTHON) course.py
