@@ -12,12 +12,15 @@ writes, in ``--out`` (default ``models/``):
   wall time, seed, versions, machine and the full recipe;
 - ``learning_curves.png`` and ``confusion_matrix.png``.
 
-The recipe: a stratified validation split of the training set picks the epoch (best
-validation accuracy, ties broken by validation loss); the test set is used once, at the
-end. Augmentation keeps the sign meaningful: small rotations, shifts and zooms, brightness
-and contrast, horizontal flips (left and right hands both occur); nothing that could hide
-or add a finger. AdamW (no decay on biases and batch-norm parameters), linear warm-up then
-cosine decay of the learning rate, label smoothing.
+The recipe (models/README.md gives it in full): the training photos less a seeded 10% of
+their persons, plus rendered hands from ``signs_renderer``; validation on two domains, the
+held-out persons' photos with the extra photos and renders never trained on, and the kept
+epoch is the one with the best accuracy on the worse domain (ties broken by the lower mean
+validation loss); the test set is used once, at the end. Augmentation keeps the sign
+meaningful: small rotations, shifts and zooms, brightness and contrast, horizontal flips
+(left and right hands both occur); nothing that could hide or add a finger. AdamW (no
+decay on biases and batch-norm parameters), linear warm-up then cosine decay of the
+learning rate, label smoothing.
 
 Reproducible run to run on the same machine: Keras seeds, TensorFlow's op determinism, and
 augmentation by stateless random ops whose seeds derive from ``--seed``, the epoch and the
