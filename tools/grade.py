@@ -413,6 +413,17 @@ def _kept_rows(gradebook, everyone, expected):
 def main(argv=None):
     """The command line; returns the exit status (0: all pass or class graded, 1: some
     exercise fails, 2: nothing to grade or bad arguments)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.time_limit <= 0:
+        parser.error("--time-limit must be a positive number of seconds")
+    if args.class_dir is not None:
+        return grade_class(args)
+    return grade_own(args)
+
+
+def _parser():
+    """The command line's options: a learner's own notebooks, or a class with --class."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("prefix", nargs="?", default="", help="e.g. 02 (default: all notebooks)")
     parser.add_argument(
@@ -467,12 +478,7 @@ def main(argv=None):
         help="memory a notebook's kernel may use, where the system allows "
         "a limit (Linux, macOS); 0: none (default: %(default)g)",
     )
-    args = parser.parse_args(argv)
-    if args.time_limit <= 0:
-        parser.error("--time-limit must be a positive number of seconds")
-    if args.class_dir is not None:
-        return grade_class(args)
-    return grade_own(args)
+    return parser
 
 
 if __name__ == "__main__":
