@@ -129,6 +129,25 @@ def measure(name, batch, steps, repeats):
     return figures["first"], figures["step"]
 
 
+# What making something before the first step saves: (figure, the setting without it, the
+# setting with it, what it is).
+FIRST_STEP_SAVINGS = (
+    ("first_step_adam_built_saves", "default", "adam-built", "Adam built (notebook 04 does it)"),
+    (
+        "first_step_metric_object_saves",
+        "accuracy-string",
+        "accuracy-object",
+        "the accuracy metric made as an object (notebook 04's compile)",
+    ),
+    (
+        "first_step_grappler_off_saves",
+        "default",
+        "grappler-off",
+        "Grappler off (setup_notebook() does it without a GPU)",
+    ),
+)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -138,7 +157,15 @@ def main(argv=None):
     print(benchutils.machine_line(), flush=True)
     _, _, flags = benchutils.cpuinfo()
     names = [name for name in SETTINGS if name != "onednn-avx2" or "avx512f" in flags]
+    speeds, firsts, failed = measure_all(names, args)
+    print_fastest(speeds)
+    print_first_step_savings(firsts, speeds)
+    return 1 if failed else 0
 
+
+def measure_all(names, args):
+    """Each setting of ``names`` measured and printed: ({name: images per second},
+    {name: seconds of the first step}, whether any failed)."""
     speeds, firsts, failed = {}, {}, False
     for name in names:
         figures = measure(name, args.batch_size, args.steps, args.repeats)
@@ -154,6 +181,11 @@ def main(argv=None):
             flush=True,
         )
         benchutils.result(f"training_{name.replace('-', '_')}", speeds[name], "img/s", "{:.1f}")
+    return speeds, firsts, failed
+
+
+def print_fastest(speeds):
+    """Name the fastest setting that changes TensorFlow's kernels or graph."""
     tensorflow_settings = {
         name: speed for name, speed in speeds.items() if name not in FIRST_STEP_ONLY
     }
@@ -166,39 +198,18 @@ def main(argv=None):
             else " (the course keeps its settings; see benchmarks/README.md)"
         )
     )
-    if "default" in firsts and "adam-built" in firsts:
-        print(
-            f"Adam built before the first step (notebook 04 does it): first step "
-            f"{firsts['adam-built']:.1f} s against {firsts['default']:.1f} s"
-        )
-        benchutils.result(
-            "first_step_adam_built_saves", firsts["default"] - firsts["adam-built"], "s", "{:.1f}"
-        )
-    if "accuracy-string" in firsts and "accuracy-object" in firsts:
-        print(
-            f"accuracy metric made before the first step (notebook 04's compile): first step "
-            f"{firsts['accuracy-object']:.1f} s against {firsts['accuracy-string']:.1f} s "
-            f'with metrics=["accuracy"]'
-        )
-        benchutils.result(
-            "first_step_metric_object_saves",
-            firsts["accuracy-string"] - firsts["accuracy-object"],
-            "s",
-            "{:.1f}",
-        )
-    if "default" in firsts and "grappler-off" in firsts:
-        print(
-            f"Grappler off (setup_notebook() does it without a GPU): first step "
-            f"{firsts['grappler-off']:.1f} s against {firsts['default']:.1f} s, "
-            f"{speeds['grappler-off'] / speeds['default']:.2f} x the default's steps"
-        )
-        benchutils.result(
-            "first_step_grappler_off_saves",
-            firsts["default"] - firsts["grappler-off"],
-            "s",
-            "{:.1f}",
-        )
-    return 1 if failed else 0
+
+
+def print_first_step_savings(firsts, speeds):
+    """Print and record, for each of FIRST_STEP_SAVINGS measured, the first step's saving
+    (seconds) and the steps' speed against the setting without it."""
+    for figure, without, with_it, what in FIRST_STEP_SAVINGS:
+        if without in firsts and with_it in firsts:
+            print(
+                f"{what}: first step {firsts[with_it]:.1f} s against {firsts[without]:.1f} s "
+                f"({without}); steps {speeds[with_it] / speeds[without]:.2f} x as fast"
+            )
+            benchutils.result(figure, firsts[without] - firsts[with_it], "s", "{:.1f}")
 
 
 if __name__ == "__main__":
