@@ -103,8 +103,17 @@ from resnets_graders.kernel import install_guard, fingerprint
 work, secret, report = sys.argv[2], sys.argv[3], sys.argv[4]
 install_guard(work, [secret], report, [([fingerprint("x = reference_line_one()"),
                                          fingerprint("y = reference_line_two(x)")], 2)])
+class Lying(str):  # a path whose str() names another file
+    def __str__(self):
+        return os.path.join(work, "mine.txt")
+class LyingBytes(bytes):
+    def decode(self, *args):
+        return os.path.join(work, "mine.txt")
 attempts = {
     "read": lambda: open(os.path.join(secret, "answer.py")).read(),
+    "read by a str that lies": lambda: open(Lying(os.path.join(secret, "answer.py"))).read(),
+    "read by bytes that lie": lambda: open(
+        LyingBytes(os.fsencode(os.path.join(secret, "answer.py")))).read(),
     "read through a link": lambda: open("/proc/self/root" + secret + "/answer.py").read(),
     "write outside": lambda: open(os.path.join(secret, "..", "out.txt"), "w"),
     "import": lambda: __import__("resnets_reference"),
@@ -144,6 +153,8 @@ def test_the_kernels_guard_refuses_and_reports(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert [line.split(" refused")[0] for line in lines if "refused:" in line] == [
         "read",
+        "read by a str that lies",
+        "read by bytes that lie",
         "read through a link",
         "write outside",
         "import",
@@ -155,7 +166,7 @@ def test_the_kernels_guard_refuses_and_reports(tmp_path):
     ], result.stdout
     assert lines[-1] == "own work allowed"
     reported = report.read_text().splitlines()
-    assert len(reported) == 9 and all(line.startswith("VIOLATION ") for line in reported)
+    assert len(reported) == 11 and all(line.startswith("VIOLATION ") for line in reported)
     assert f"read {secret}/answer.py" in reported[0]
 
 
