@@ -109,6 +109,9 @@ class Lying(str):  # a path whose str() names another file
 class LyingBytes(bytes):
     def decode(self, *args):
         return os.path.join(work, "mine.txt")
+class LyingName(str):
+    def __str__(self):
+        return "os"
 attempts = {
     "read": lambda: open(os.path.join(secret, "answer.py")).read(),
     "read by a str that lies": lambda: open(Lying(os.path.join(secret, "answer.py"))).read(),
@@ -117,6 +120,7 @@ attempts = {
     "read through a link": lambda: open("/proc/self/root" + secret + "/answer.py").read(),
     "write outside": lambda: open(os.path.join(secret, "..", "out.txt"), "w"),
     "import": lambda: __import__("resnets_reference"),
+    "import by a name that lies": lambda: __import__(LyingName("resnets_reference")),
     "process": lambda: subprocess.run(["true"]),
     "network": lambda: socket.create_connection(("192.0.2.1", 80), timeout=1),
     "signal": lambda: os.kill(os.getppid(), 0),
@@ -158,6 +162,7 @@ def test_the_kernels_guard_refuses_and_reports(tmp_path):
         "read through a link",
         "write outside",
         "import",
+        "import by a name that lies",
         "process",
         "network",
         "signal",
@@ -166,7 +171,7 @@ def test_the_kernels_guard_refuses_and_reports(tmp_path):
     ], result.stdout
     assert lines[-1] == "own work allowed"
     reported = report.read_text().splitlines()
-    assert len(reported) == 11 and all(line.startswith("VIOLATION ") for line in reported)
+    assert len(reported) == 12 and all(line.startswith("VIOLATION ") for line in reported)
     assert f"read {secret}/answer.py" in reported[0]
 
 
