@@ -26,7 +26,7 @@ import numpy as np
 
 import resnets_reference
 from resnets_graders import fixtures
-from resnets_graders.evidence import collect_block, collect_resnet50
+from resnets_graders.evidence import collect_block, collect_resnet50, fresh_session
 from resnets_graders.messages import GradingError, error_type, is_a, not_written
 
 ALL_PASSED = "All tests passed."
@@ -179,9 +179,7 @@ def _check_saved(name, evidence):
 
 
 def _build_reference(build):
-    import keras
-
-    keras.backend.clear_session()
+    fresh_session()
     return build()
 
 
