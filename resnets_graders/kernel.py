@@ -292,6 +292,7 @@ def _audit_hook(
         _two_path=frozenset(TWO_PATH_EVENTS),
         _modules=REFERENCE_MODULES,
         _any=any,
+        _str_of=str.__str__,  # the name's own characters: a str subclass's __str__ could lie
     ):
         if event == "open":
             path = as_path(args[0])
@@ -306,7 +307,7 @@ def _audit_hook(
             if writing and not under(path, writable):
                 refuse(f"write to {path}")
         elif event == "import":
-            name = _str(args[0])
+            name = _str_of(args[0]) if _isinstance(args[0], _str) else _str(args[0])
             if name.split(".")[0] in _modules:
                 refuse(f"import {name}, one of the course's references or graders")
         elif event in _refused:

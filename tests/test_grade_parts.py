@@ -120,7 +120,7 @@ attempts = {
     "read through a link": lambda: open("/proc/self/root" + secret + "/answer.py").read(),
     "write outside": lambda: open(os.path.join(secret, "..", "out.txt"), "w"),
     "import": lambda: __import__("resnets_reference"),
-    "import by a name that lies": lambda: __import__(LyingName("resnets_reference")),
+    "import by a name that lies": lambda: __import__(LyingName("course")),
     "process": lambda: subprocess.run(["true"]),
     "network": lambda: socket.create_connection(("192.0.2.1", 80), timeout=1),
     "signal": lambda: os.kill(os.getppid(), 0),
@@ -172,7 +172,10 @@ def test_the_kernels_guard_refuses_and_reports(tmp_path):
     assert lines[-1] == "own work allowed"
     reported = report.read_text().splitlines()
     assert len(reported) == 12 and all(line.startswith("VIOLATION ") for line in reported)
-    assert f"read {secret}/answer.py" in reported[0]
+    for line in reported[:3]:  # the path itself, whatever the str or bytes say of it
+        assert f"read {secret}/answer.py" in line, line
+    assert "import resnets_reference" in reported[5]
+    assert "import course," in reported[6]  # the name itself, not what its str() says
 
 
 def test_reference_fingerprints_are_hashes_not_code():
