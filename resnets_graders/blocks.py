@@ -142,7 +142,7 @@ def judge_resnet50(evidence):
     __tracebackhide__ = True  # learners see the message, not the grader's frames
     name = "ResNet50"
     reference = _build_reference(
-        lambda: resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6)
+        lambda: resnets_reference.ResNet50(input_shape=(64, 64, 3), classes=6), free_memory=True
     )
     outcome = evidence["outcome"]
     if outcome == "error":
@@ -178,8 +178,8 @@ def _check_saved(name, evidence):
     )
 
 
-def _build_reference(build):
-    fresh_session()
+def _build_reference(build, free_memory=False):
+    fresh_session(free_memory)
     return build()
 
 

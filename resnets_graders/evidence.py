@@ -86,15 +86,20 @@ def _type_name(value):
     return "None" if value is None else type(value).__name__
 
 
-def fresh_session():
+def fresh_session(free_memory=False):
     """Start Keras' session afresh, so that layer names count from the start again, as the
-    graders compare them (``keras.backend.clear_session``). Without the ``gc.collect()``
-    that ``clear_session`` runs by default: in a process holding many objects, a notebook's
-    kernel or the test suite, each collection takes up to a second and a check starts
-    several sessions, while Python's own collector frees the old models all the same."""
+    graders compare them (``keras.backend.clear_session``).
+
+    By default without the ``gc.collect()`` that ``clear_session`` runs: in a process
+    holding many objects, a notebook's kernel or the test suite, each collection takes up
+    to a second, and a block's check starts several sessions; the small models left behind
+    are freed by Python's own collector, eventually. ``free_memory=True`` collects now: the
+    ResNet-50 checks ask for it, since each ResNet-50 left waiting for the collector holds
+    about 100 MB, and a class graded in one process, or a check cell run again and again,
+    would pile them up."""
     import keras
 
-    keras.backend.clear_session(free_memory=False)
+    keras.backend.clear_session(free_memory=free_memory)
 
 
 def collect_block(exercise, function, case):
@@ -146,7 +151,7 @@ def collect_resnet50(function):
     """
     import keras
 
-    fresh_session()
+    fresh_session(free_memory=True)
     result, trace, error = run_traced(lambda: function(**fixtures.RESNET50_ARGUMENTS))
     evidence = {"exercise": "ResNet50", "trace": trace}
     if error is not None:
