@@ -1,5 +1,5 @@
 # The course's commands, for those who have make. Each one runs `course.py`, which works
-# without make too (`python course.py lab`, on Windows `py course.py lab`), sets up .venv/
+# without make too (`python3 course.py lab`, on Windows `py course.py lab`), sets up .venv/
 # on first use (a few minutes), then starts at once. Nothing is installed outside this folder.
 #   make lab            start JupyterLab on notebooks/
 #   make test           the whole test suite: unit tests + nbval on the instructors' notebooks

@@ -122,11 +122,13 @@ def setup_notebook(seed=0):
     Seeds Python's ``random``, NumPy and Keras (hence TensorFlow) with ``seed`` and turns
     on TensorFlow's op determinism, so that a notebook gives the same numbers each time it
     runs on the same kind of machine. Where TensorFlow sees no GPU, it turns off Grappler,
-    TensorFlow's graph optimiser (``disable_meta_optimizer``): on the CPU measured, with
-    oneDNN's AVX-512 or AVX2 kernels or without oneDNN, it took 1.3 s of the 5.5 s first
-    step of ResNet-50's training and a quarter to a third of a small network's first call,
-    and made no step faster (measured 2026-11-30; benchmarks/README.md, "What the figures
-    decided"). On a GPU its layout and fusion passes matter, so there it stays on. Sets a readable Matplotlib style. When the
+    TensorFlow's graph optimiser (``disable_meta_optimizer``): on the CPU measured when
+    this was decided (2026-11-30), with oneDNN's AVX-512 or AVX2 kernels or without oneDNN,
+    it took 1.3 s of the 5.5 s first step of ResNet-50's training and a quarter to a third
+    of a small network's first call, and made no step faster. ``make bench`` measures it
+    again (``first_step_grappler_off_saves``, ``training_grappler_off``; benchmarks/
+    README.md, "What the figures decided"). On a GPU its layout and fusion passes matter,
+    so there it stays on. Sets a readable Matplotlib style. When the
     environment variable ``RESNETS_NO_NETWORK`` is set (the tests set it), any attempt to
     reach another machine raises ``RuntimeError``.
     """
@@ -804,8 +806,7 @@ def plot_residual_block(kind="identity", to_file=None):
     Arguments:
     kind -- "identity" (the shortcut carries the input unchanged) or "convolutional" (the
             shortcut has a 1x1 convolution with stride s and a BatchNorm)
-    to_file -- where to save the figure as PNG, if anywhere (the notebooks only show it;
-               ``images/{kind}_block.png`` were saved this way)
+    to_file -- where to save the figure as PNG, if anywhere (the notebooks only show it)
 
     The main path runs left to right along the bottom, in its three components; the
     shortcut runs along the top and joins the main path at the addition. Raises
